@@ -1,0 +1,14 @@
+export type {
+  AeadMode,
+  AeadParams,
+  CryptoProvider,
+  Curve,
+  DhKeyPair,
+  EcdhKeyPair,
+  HashAlg,
+  PrivateKeyDer,
+  PublicKeyDer,
+  SignatureAlg,
+} from './provider.js';
+export { nodeCrypto } from './node.js';
+export * from './keys.js';

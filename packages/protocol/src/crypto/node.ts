@@ -1,0 +1,199 @@
+/**
+ * {@link CryptoProvider} on node:crypto (OpenSSL). The default for servers: parsed keys are
+ * cached, ECDH uses `createECDH` (the fastest path, and free of the key-export deadlock noted in
+ * the platform notes).
+ */
+import {
+  constants,
+  createCipheriv,
+  createDecipheriv,
+  createECDH,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  getDiffieHellman,
+  privateDecrypt,
+  publicEncrypt,
+  randomBytes,
+  sign as nodeSign,
+  verify as nodeVerify,
+  type KeyObject,
+} from 'node:crypto';
+import { KeyCache } from './key-cache.js';
+import type {
+  AeadParams,
+  CryptoProvider,
+  Curve,
+  DhKeyPair,
+  EcdhKeyPair,
+  PrivateKeyDer,
+  PublicKeyDer,
+  SignatureAlg,
+} from './provider.js';
+
+const publicKeys = new KeyCache<KeyObject>();
+const privateKeys = new KeyCache<KeyObject>(1024);
+
+function publicKeyObject(key: PublicKeyDer): KeyObject {
+  return publicKeys.get(key.spki, (der) => createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' }));
+}
+
+function privateKeyObject(key: PrivateKeyDer): KeyObject {
+  return privateKeys.get(key.pkcs8, (der) => createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' }));
+}
+
+const nodeHash = { 'SHA-256': 'sha256', 'SHA-384': 'sha384' } as const;
+const sigHash: Record<SignatureAlg, string> = {
+  ES256: 'sha256',
+  ES384: 'sha384',
+  RS256: 'sha256',
+  RS384: 'sha384',
+  PS256: 'sha256',
+  PS384: 'sha384',
+};
+const curveName = { 'P-256': 'prime256v1', 'P-384': 'secp384r1' } as const;
+const fieldSize = { 'P-256': 32, 'P-384': 48 } as const;
+
+function u8(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+function signOptions(alg: SignatureAlg, key: KeyObject) {
+  if (alg.startsWith('ES')) return { key, dsaEncoding: 'ieee-p1363' as const };
+  if (alg.startsWith('PS'))
+    return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST };
+  return { key, padding: constants.RSA_PKCS1_PADDING };
+}
+
+/** The kind of key an algorithm needs, so that a P-384 key is never accepted for ES256. */
+function keyFits(alg: SignatureAlg, key: KeyObject): boolean {
+  const details = key.asymmetricKeyDetails;
+  if (alg === 'ES256') return key.asymmetricKeyType === 'ec' && details?.namedCurve === 'prime256v1';
+  if (alg === 'ES384') return key.asymmetricKeyType === 'ec' && details?.namedCurve === 'secp384r1';
+  return key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss';
+}
+
+function leftPad(b: Uint8Array, length: number): Uint8Array {
+  if (b.length >= length) return b;
+  const out = new Uint8Array(length);
+  out.set(b, length - b.length);
+  return out;
+}
+
+function aesName(mode: string, keyLength: number): string {
+  const bits = keyLength * 8;
+  if (bits !== 128 && bits !== 192 && bits !== 256) throw new RangeError(`AES key of ${keyLength} bytes`);
+  return `aes-${bits}-${mode.toLowerCase()}`;
+}
+
+export const nodeCrypto: CryptoProvider = {
+  name: 'node',
+
+  randomBytes: (length) => u8(randomBytes(length)),
+
+  digest: (alg, data) => u8(createHash(nodeHash[alg]).update(data).digest()),
+
+  hmac: (alg, key, data) => u8(createHmac(nodeHash[alg], key).update(data).digest()),
+
+  sign(alg, key, data) {
+    const k = privateKeyObject(key);
+    if (!keyFits(alg, k)) throw new TypeError(`${alg} cannot sign with a ${k.asymmetricKeyType} key of this size`);
+    return u8(nodeSign(sigHash[alg], data, signOptions(alg, k)));
+  },
+
+  verify(alg, key, data, signature) {
+    try {
+      const k = publicKeyObject(key);
+      if (!keyFits(alg, k)) return false;
+      return nodeVerify(sigHash[alg], data, signOptions(alg, k), signature);
+    } catch {
+      return false;
+    }
+  },
+
+  ecdhGenerate(curve: Curve): EcdhKeyPair {
+    const ecdh = createECDH(curveName[curve]);
+    const point = ecdh.generateKeys();
+    const n = fieldSize[curve];
+    return {
+      curve,
+      x: u8(point.subarray(1, 1 + n)),
+      y: u8(point.subarray(1 + n)),
+      derive(peerX, peerY) {
+        if (peerX.length !== n || peerY.length !== n)
+          throw new RangeError(`ECDH ${curve} point coordinates must be ${n} bytes`);
+        const peer = Buffer.concat([Buffer.of(4), peerX, peerY]);
+        return u8(ecdh.computeSecret(peer));
+      },
+    };
+  },
+
+  dhGenerate(group): DhKeyPair {
+    const dh = getDiffieHellman(group === 14 ? 'modp14' : 'modp15');
+    const size = group === 14 ? 256 : 384;
+    const pub = leftPad(u8(dh.generateKeys()), size);
+    return {
+      group,
+      publicValue: pub,
+      derive: (peer) => leftPad(u8(dh.computeSecret(peer)), size),
+    };
+  },
+
+  rsaOaepEncrypt: (key, plaintext) =>
+    u8(
+      publicEncrypt(
+        { key: publicKeyObject(key), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+        plaintext,
+      ),
+    ),
+
+  rsaOaepDecrypt: (key, ciphertext) =>
+    u8(
+      privateDecrypt(
+        { key: privateKeyObject(key), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+        ciphertext,
+      ),
+    ),
+
+  aeadEncrypt(params: AeadParams, key, iv, plaintext, aad) {
+    const name = aesName(params.mode, key.length);
+    if (params.mode === 'GCM') {
+      const c = createCipheriv(name as 'aes-128-gcm', key, iv, { authTagLength: params.tagLength });
+      c.setAAD(aad);
+      return u8(Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]));
+    }
+    const c = createCipheriv(name as 'aes-128-ccm', key, iv, { authTagLength: params.tagLength });
+    c.setAAD(aad, { plaintextLength: plaintext.length });
+    return u8(Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]));
+  },
+
+  aeadDecrypt(params: AeadParams, key, iv, data, aad) {
+    if (data.length < params.tagLength) throw new RangeError('ciphertext shorter than its tag');
+    const name = aesName(params.mode, key.length);
+    const ciphertext = data.subarray(0, data.length - params.tagLength);
+    const tag = data.subarray(data.length - params.tagLength);
+    if (params.mode === 'GCM') {
+      const d = createDecipheriv(name as 'aes-128-gcm', key, iv, { authTagLength: params.tagLength });
+      d.setAAD(aad);
+      d.setAuthTag(tag);
+      return u8(Buffer.concat([d.update(ciphertext), d.final()]));
+    }
+    const d = createDecipheriv(name as 'aes-128-ccm', key, iv, { authTagLength: params.tagLength });
+    d.setAuthTag(tag);
+    d.setAAD(aad, { plaintextLength: ciphertext.length });
+    const out = d.update(ciphertext);
+    d.final();
+    return u8(out);
+  },
+
+  aesEncrypt(mode, key, iv, plaintext) {
+    const c = createCipheriv(aesName(mode, key.length), key, iv);
+    return u8(Buffer.concat([c.update(plaintext), c.final()]));
+  },
+
+  aesDecrypt(mode, key, iv, ciphertext) {
+    const d = createDecipheriv(aesName(mode, key.length), key, iv);
+    return u8(Buffer.concat([d.update(ciphertext), d.final()]));
+  },
+};

@@ -1,0 +1,3 @@
+export * from './errors.js';
+export * from './cbor/index.js';
+export * from './crypto/index.js';
