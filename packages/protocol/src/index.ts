@@ -1,3 +1,5 @@
 export * from './errors.js';
 export * from './cbor/index.js';
 export * from './crypto/index.js';
+export * from './cose/index.js';
+export * from './types/index.js';

@@ -5,7 +5,26 @@ import { MessageBodyError } from '../../src/errors.js';
 const hex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
 
 t.test('RFC 8949 Appendix A examples decode and re-encode identically', async (t) => {
-  for (const h of ['00', '17', '1818', '1903e8', '1a000f4240', '20', '3863', '40', '4401020304', '60', '6449455446', '80', '83010203', 'a0', 'a201020304', 'f4', 'f5', 'f6']) {
+  for (const h of [
+    '00',
+    '17',
+    '1818',
+    '1903e8',
+    '1a000f4240',
+    '20',
+    '3863',
+    '40',
+    '4401020304',
+    '60',
+    '6449455446',
+    '80',
+    '83010203',
+    'a0',
+    'a201020304',
+    'f4',
+    'f5',
+    'f6',
+  ]) {
     t.equal(Buffer.from(encode(decode(hex(h)))).toString('hex'), h, h);
   }
 });
@@ -30,5 +49,8 @@ t.test('malformed input is refused with a message body error', async (t) => {
 
 t.test('rawArrayItems returns the exact bytes of each element', async (t) => {
   const items = rawArrayItems(hex('83 01 820203 43010203'.replace(/ /g, '')));
-  t.same(items.map((b) => Buffer.from(b).toString('hex')), ['01', '820203', '43010203']);
+  t.same(
+    items.map((b) => Buffer.from(b).toString('hex')),
+    ['01', '820203', '43010203'],
+  );
 });
