@@ -12,3 +12,4 @@ export type {
 } from './provider.js';
 export { nodeCrypto } from './node.js';
 export * from './keys.js';
+export { nobleCrypto } from './noble.js';

@@ -7,6 +7,7 @@ import {
   constants,
   createCipheriv,
   createDecipheriv,
+  createDiffieHellman,
   createECDH,
   createHash,
   createHmac,
@@ -18,6 +19,7 @@ import {
   randomBytes,
   sign as nodeSign,
   verify as nodeVerify,
+  type ECDH,
   type KeyObject,
 } from 'node:crypto';
 import { KeyCache } from './key-cache.js';
@@ -87,6 +89,46 @@ function aesName(mode: string, keyLength: number): string {
   return `aes-${bits}-${mode.toLowerCase()}`;
 }
 
+function ecdhPair(curve: Curve, ecdh: ECDH): EcdhKeyPair {
+  const n = fieldSize[curve];
+  const point = ecdh.getPublicKey();
+  return {
+    curve,
+    x: u8(point.subarray(1, 1 + n)),
+    y: u8(point.subarray(1 + n)),
+    privateKey: leftPad(u8(ecdh.getPrivateKey()), n),
+    derive(peerX, peerY) {
+      if (peerX.length !== n || peerY.length !== n)
+        throw new RangeError(`ECDH ${curve} point coordinates must be ${n} bytes`);
+      const peer = Buffer.concat([Buffer.of(4), peerX, peerY]);
+      return leftPad(u8(ecdh.computeSecret(peer)), n);
+    },
+  };
+}
+
+// Exponent sizes of go-fdo (kex/dh.go) and PRI (DiffieHellman.java): 256 and 768 bits (FDO 1.1 §3.6.2).
+const DH_EXPONENT_SIZE = { 14: 32, 15: 96 } as const;
+const dhPrimes = new Map<number, Buffer>();
+
+/** A DH key on an explicit private exponent: `getDiffieHellman` groups cannot take one, so the prime is reused. */
+function dhPair(group: 14 | 15, privateKey: Uint8Array): DhKeyPair {
+  let prime = dhPrimes.get(group);
+  if (prime === undefined) {
+    prime = getDiffieHellman(group === 14 ? 'modp14' : 'modp15').getPrime();
+    dhPrimes.set(group, prime);
+  }
+  const dh = createDiffieHellman(prime, 2);
+  dh.setPrivateKey(Buffer.from(privateKey));
+  const size = prime.length;
+  const pub = leftPad(u8(dh.generateKeys()), size);
+  return {
+    group,
+    publicValue: pub,
+    privateKey: Uint8Array.from(privateKey),
+    derive: (peer) => leftPad(u8(dh.computeSecret(Buffer.from(peer))), size),
+  };
+}
+
 export const nodeCrypto: CryptoProvider = {
   name: 'node',
 
@@ -114,31 +156,21 @@ export const nodeCrypto: CryptoProvider = {
 
   ecdhGenerate(curve: Curve): EcdhKeyPair {
     const ecdh = createECDH(curveName[curve]);
-    const point = ecdh.generateKeys();
-    const n = fieldSize[curve];
-    return {
-      curve,
-      x: u8(point.subarray(1, 1 + n)),
-      y: u8(point.subarray(1 + n)),
-      derive(peerX, peerY) {
-        if (peerX.length !== n || peerY.length !== n)
-          throw new RangeError(`ECDH ${curve} point coordinates must be ${n} bytes`);
-        const peer = Buffer.concat([Buffer.of(4), peerX, peerY]);
-        return u8(ecdh.computeSecret(peer));
-      },
-    };
+    ecdh.generateKeys();
+    return ecdhPair(curve, ecdh);
+  },
+
+  ecdhFromPrivate(curve: Curve, privateKey: Uint8Array): EcdhKeyPair {
+    const ecdh = createECDH(curveName[curve]);
+    ecdh.setPrivateKey(privateKey); // validates 0 < d < n and computes the public point
+    return ecdhPair(curve, ecdh);
   },
 
   dhGenerate(group): DhKeyPair {
-    const dh = getDiffieHellman(group === 14 ? 'modp14' : 'modp15');
-    const size = group === 14 ? 256 : 384;
-    const pub = leftPad(u8(dh.generateKeys()), size);
-    return {
-      group,
-      publicValue: pub,
-      derive: (peer) => leftPad(u8(dh.computeSecret(peer)), size),
-    };
+    return dhPair(group, u8(randomBytes(DH_EXPONENT_SIZE[group])));
   },
+
+  dhFromPrivate: (group, privateKey) => dhPair(group, privateKey),
 
   rsaOaepEncrypt: (key, plaintext) =>
     u8(

@@ -31,7 +31,9 @@ export interface EcdhKeyPair {
   /** Affine X and Y, each the curve's field size (32 or 48 bytes). */
   readonly x: Uint8Array;
   readonly y: Uint8Array;
-  /** The shared secret: the X coordinate of the product with the peer's point. */
+  /** The private scalar, big-endian, field-size bytes: lets a session store the key between messages. */
+  readonly privateKey: Uint8Array;
+  /** The shared secret: the X coordinate of the product with the peer's point. Throws for an invalid point. */
   derive(peerX: Uint8Array, peerY: Uint8Array): Uint8Array;
 }
 
@@ -40,6 +42,9 @@ export interface DhKeyPair {
   readonly group: 14 | 15;
   /** g^x mod p, big-endian, left-padded to the modulus size. */
   readonly publicValue: Uint8Array;
+  /** The private exponent, big-endian: lets a session store the key between messages. */
+  readonly privateKey: Uint8Array;
+  /** (peer)^x mod p, left-padded to the modulus size. */
   derive(peerPublic: Uint8Array): Uint8Array;
 }
 
@@ -61,7 +66,12 @@ export interface CryptoProvider {
   /** Verifies a signature; returns false (never throws) for a wrong signature or a key of the wrong kind. */
   verify(alg: SignatureAlg, key: PublicKeyDer, data: Uint8Array, signature: Uint8Array): boolean;
   ecdhGenerate(curve: Curve): EcdhKeyPair;
+  /** Rebuilds an ECDH key pair from {@link EcdhKeyPair.privateKey}; throws for a scalar out of range. */
+  ecdhFromPrivate(curve: Curve, privateKey: Uint8Array): EcdhKeyPair;
+  /** A fresh DH key with a random exponent of 32 (group 14) or 96 (group 15) bytes, as go-fdo and PRI use. */
   dhGenerate(group: 14 | 15): DhKeyPair;
+  /** Rebuilds a DH key pair from {@link DhKeyPair.privateKey}. */
+  dhFromPrivate(group: 14 | 15, privateKey: Uint8Array): DhKeyPair;
   /** RSAES-OAEP with SHA-256 and MGF1-SHA-256 (FDO 1.1 §3.6.4, ASYMKEX). */
   rsaOaepEncrypt(key: PublicKeyDer, plaintext: Uint8Array): Uint8Array;
   rsaOaepDecrypt(key: PrivateKeyDer, ciphertext: Uint8Array): Uint8Array;

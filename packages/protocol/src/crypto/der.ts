@@ -1,0 +1,106 @@
+/**
+ * A tiny DER reader (ITU-T X.690) for exactly what the noble provider needs: the raw point of an
+ * EC SubjectPublicKeyInfo (RFC 5480 §2) and the raw scalar of an EC PKCS#8 key (RFC 5208, RFC 5915).
+ * Anything else (RSA, other curves, malformed DER) reads as `undefined`, never as an exception.
+ */
+import type { Curve } from './provider.js';
+
+interface Tlv {
+  readonly tag: number;
+  /** The contents octets. */
+  readonly value: Uint8Array;
+  /** Offset just past this element in the buffer it was read from. */
+  readonly end: number;
+}
+
+/** Reads one definite-length TLV at `offset`, or undefined when the bytes are not DER. */
+function readTlv(buf: Uint8Array, offset: number): Tlv | undefined {
+  if (offset + 2 > buf.length) return undefined;
+  const tag = buf[offset]!;
+  if ((tag & 0x1f) === 0x1f) return undefined; // multi-byte tags never occur in these structures
+  let length = buf[offset + 1]!;
+  let pos = offset + 2;
+  if (length & 0x80) {
+    const count = length & 0x7f;
+    if (count === 0 || count > 3 || pos + count > buf.length) return undefined;
+    length = 0;
+    for (let i = 0; i < count; i++) length = (length << 8) | buf[pos + i]!;
+    pos += count;
+  }
+  if (pos + length > buf.length) return undefined;
+  return { tag, value: buf.subarray(pos, pos + length), end: pos + length };
+}
+
+/** The elements of a constructed value, or undefined if its contents do not parse exactly. */
+function children(value: Uint8Array): Tlv[] | undefined {
+  const out: Tlv[] = [];
+  let offset = 0;
+  while (offset < value.length) {
+    const tlv = readTlv(value, offset);
+    if (tlv === undefined) return undefined;
+    out.push(tlv);
+    offset = tlv.end;
+  }
+  return out;
+}
+
+/** Reads a whole buffer as one SEQUENCE and returns its elements. */
+function sequence(buf: Uint8Array): Tlv[] | undefined {
+  const top = readTlv(buf, 0);
+  if (top === undefined || top.tag !== 0x30 || top.end !== buf.length) return undefined;
+  return children(top.value);
+}
+
+const SEQUENCE = 0x30;
+const INTEGER = 0x02;
+const BIT_STRING = 0x03;
+const OCTET_STRING = 0x04;
+const OID = 0x06;
+
+const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+
+// OIDs as DER contents: id-ecPublicKey 1.2.840.10045.2.1, prime256v1 1.2.840.10045.3.1.7, secp384r1 1.3.132.0.34.
+const ID_EC_PUBLIC_KEY = '2a8648ce3d0201';
+const CURVE_OIDS: Record<string, Curve> = { '2a8648ce3d030107': 'P-256', '2b81040022': 'P-384' };
+
+/** The curve named by an AlgorithmIdentifier { id-ecPublicKey, namedCurve }, if it is one we support. */
+function ecCurveOf(algId: Tlv): Curve | undefined {
+  if (algId.tag !== SEQUENCE) return undefined;
+  const parts = children(algId.value);
+  if (parts === undefined || parts.length !== 2) return undefined;
+  const [alg, params] = parts as [Tlv, Tlv];
+  if (alg.tag !== OID || hex(alg.value) !== ID_EC_PUBLIC_KEY || params.tag !== OID) return undefined;
+  return CURVE_OIDS[hex(params.value)];
+}
+
+/**
+ * The curve and SEC1 point (RFC 5480 §2.2, usually 04‖X‖Y) of an EC SPKI; undefined for any other key.
+ * The point is not validated here: the curve library does that.
+ */
+export function ecPublicKeyFromSpki(spki: Uint8Array): { curve: Curve; point: Uint8Array } | undefined {
+  const parts = sequence(spki);
+  if (parts === undefined || parts.length !== 2) return undefined;
+  const [algId, key] = parts as [Tlv, Tlv];
+  const curve = ecCurveOf(algId);
+  if (curve === undefined || key.tag !== BIT_STRING || key.value.length < 2 || key.value[0] !== 0) return undefined;
+  return { curve, point: key.value.subarray(1) };
+}
+
+/**
+ * The curve and private scalar of an EC PKCS#8 PrivateKeyInfo wrapping an RFC 5915 ECPrivateKey;
+ * undefined for any other key.
+ */
+export function ecPrivateKeyFromPkcs8(pkcs8: Uint8Array): { curve: Curve; scalar: Uint8Array } | undefined {
+  const parts = sequence(pkcs8);
+  if (parts === undefined || parts.length < 3) return undefined;
+  const [version, algId, keyOctets] = parts as [Tlv, Tlv, Tlv];
+  if (version.tag !== INTEGER || keyOctets.tag !== OCTET_STRING) return undefined;
+  const curve = ecCurveOf(algId);
+  if (curve === undefined) return undefined;
+  // ECPrivateKey ::= SEQUENCE { version INTEGER (1), privateKey OCTET STRING, [0] params, [1] publicKey }
+  const inner = sequence(keyOctets.value);
+  if (inner === undefined || inner.length < 2) return undefined;
+  const [innerVersion, scalar] = inner as [Tlv, Tlv];
+  if (innerVersion.tag !== INTEGER || scalar.tag !== OCTET_STRING) return undefined;
+  return { curve, scalar: scalar.value };
+}
