@@ -1,0 +1,47 @@
+/**
+ * The Fastify application every FDO service starts from: logging, the `application/cbor` body
+ * parser with FDO's message-size limit, `/health`, and graceful shutdown.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { loggerOptions } from './logger.js';
+
+export interface AppOptions {
+  /** Service name, used in logs and `/health`. */
+  service: string;
+  /** Largest accepted request body. FDO peers cap messages at 65535 bytes (wire notes §3.1). */
+  bodyLimit?: number;
+  /** false disables logging (tests). */
+  logger?: boolean;
+}
+
+export const FDO_MAX_MESSAGE_SIZE = 65535;
+
+export function createApp(options: AppOptions): FastifyInstance {
+  const app = Fastify({
+    logger: options.logger === false ? false : loggerOptions(options.service),
+    bodyLimit: options.bodyLimit ?? FDO_MAX_MESSAGE_SIZE,
+    disableRequestLogging: false,
+  });
+  // FDO bodies are single CBOR items; the protocol layer decodes them (FDO 1.1 §4.3).
+  app.addContentTypeParser('application/cbor', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.get('/health', async () => ({ status: 'ok', service: options.service }));
+  return app;
+}
+
+/** Listens and closes cleanly on SIGINT/SIGTERM: in-flight requests finish, then the process exits. */
+export async function listen(app: FastifyInstance, port: number, host = '127.0.0.1'): Promise<string> {
+  const address = await app.listen({ port, host });
+  const stop = (signal: string) => {
+    app.log.info({ signal }, 'shutting down');
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        app.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return address;
+}

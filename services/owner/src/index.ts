@@ -1,0 +1,1 @@
+export { build, DEFAULT_PORT, type OwnerConfig } from './app.js';
