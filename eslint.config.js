@@ -22,7 +22,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.mjs', '**/*.js'],
     languageOptions: {
       globals: {
         Buffer: 'readonly',
@@ -35,8 +35,15 @@ export default tseslint.config(
     },
     rules: {
       complexity: ['error', 20],
+      // Node globals are declared by @types/node for TypeScript; tsc reports real undefined names.
+      'no-undef': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['packages/**/*.ts', 'services/**/*.ts'],
+    rules: {
       'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' }],
     },
   },
