@@ -3,3 +3,4 @@ export * from './cbor/index.js';
 export * from './crypto/index.js';
 export * from './cose/index.js';
 export * from './types/index.js';
+export * from './kex/index.js';
