@@ -4,3 +4,4 @@ export * from './crypto/index.js';
 export * from './cose/index.js';
 export * from './types/index.js';
 export * from './kex/index.js';
+export * from './voucher/index.js';

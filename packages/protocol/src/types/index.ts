@@ -5,3 +5,4 @@ export * from './sig-info.js';
 export * from './rv-info.js';
 export * from './ov-header.js';
 export * from './ov-entry.js';
+export * from './device-credential.js';

@@ -1,0 +1,4 @@
+export * from './voucher.js';
+export * from './verify.js';
+export * from './extend.js';
+export * from './pem.js';
