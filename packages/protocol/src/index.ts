@@ -5,3 +5,4 @@ export * from './cose/index.js';
 export * from './types/index.js';
 export * from './kex/index.js';
 export * from './voucher/index.js';
+export * from './session/index.js';
