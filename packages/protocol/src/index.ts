@@ -6,3 +6,4 @@ export * from './types/index.js';
 export * from './kex/index.js';
 export * from './voucher/index.js';
 export * from './session/index.js';
+export * from './messages/index.js';

@@ -1,0 +1,10 @@
+export * from './message-types.js';
+export { cborHead, rawArray, type SigningKey } from './body.js';
+export * from './codec.js';
+export * from './di.js';
+export * from './to0.js';
+export * from './to1d.js';
+export * from './to1.js';
+export * from './to2-prove.js';
+export * from './to2-setup.js';
+export * from './error.js';
