@@ -148,6 +148,9 @@ export const nodeCrypto: CryptoProvider = {
     try {
       const k = publicKeyObject(key);
       if (!keyFits(alg, k)) return false;
+      // RFC 8230 §2: an RSA signature is exactly k bytes; OpenSSL would also take one with leading zeros dropped.
+      const bits = k.asymmetricKeyDetails?.modulusLength;
+      if (alg[0] !== 'E' && bits !== undefined && signature.length !== Math.ceil(bits / 8)) return false;
       return nodeVerify(sigHash[alg], data, signOptions(alg, k), signature);
     } catch {
       return false;

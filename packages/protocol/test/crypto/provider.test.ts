@@ -14,6 +14,7 @@ import { MODP14_PRIME } from '../../src/kex/index.js';
 const hex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const utf8 = (s: string) => new TextEncoder().encode(s);
+const concatHex = (...parts: string[]) => hex(parts.join(''));
 const providers: CryptoProvider[] = [nodeCrypto, nobleCrypto];
 
 const keys = new Map<KeyKind, KeyPair>();
@@ -281,6 +282,36 @@ t.test('cross-provider: ECDH and DH agree', async (t) => {
     const b = nobleCrypto.dhGenerate(group);
     t.equal(toHex(a.derive(b.publicValue)), toHex(b.derive(a.publicValue)), `group ${group}`);
   }
+});
+
+t.test('an RSA signature must be exactly k bytes (RFC 8230 §2), even when it starts with 0x00', async (t) => {
+  const k = keyOf('rsa2048');
+  const data = utf8('leading zero');
+  let sig = nodeCrypto.sign('PS256', k.privateKey, data);
+  for (let i = 0; i < 5000 && sig[0] !== 0; i++) sig = nodeCrypto.sign('PS256', k.privateKey, data); // random salt
+  t.equal(sig[0], 0, 'found a signature with a leading zero byte');
+  for (const p of providers) {
+    t.ok(p.verify('PS256', k.publicKey, data, sig), `${p.name} full length`);
+    t.notOk(p.verify('PS256', k.publicKey, data, sig.subarray(1)), `${p.name} leading zero dropped`);
+  }
+});
+
+t.test('noble reads minimal EC PKCS#8 (no [0] params, no [1] public key) that other tools write', async (t) => {
+  // RFC 5208 PrivateKeyInfo { 0, { id-ecPublicKey, prime256v1 }, OCTET STRING { ECPrivateKey { 1, d } } }.
+  const d = nobleCrypto.ecdhGenerate('P-256');
+  const pkcs8 = concatHex(
+    '304102010030130607',
+    '2a8648ce3d0201',
+    '0608',
+    '2a8648ce3d030107',
+    '0427302502010104',
+    '20',
+    toHex(d.privateKey),
+  );
+  const spki = concatHex('3059301306072a8648ce3d020106082a8648ce3d030107034200', '04', toHex(d.x), toHex(d.y));
+  const data = utf8('minimal');
+  t.ok(nodeCrypto.verify('ES256', { spki }, data, nobleCrypto.sign('ES256', { pkcs8 }, data)));
+  t.ok(nobleCrypto.verify('ES256', { spki }, data, nodeCrypto.sign('ES256', { pkcs8 }, data)));
 });
 
 t.test('cross-provider: OAEP', async (t) => {
