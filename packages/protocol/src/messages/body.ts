@@ -29,6 +29,8 @@ export function decodeBody<T>(
   }
 }
 
+const unexpected = new WeakSet<FdoError>();
+
 /** Sets prevMsgType on an FdoError, or wraps anything else in a MessageBodyError. */
 export function withMsgType(err: unknown, type: number, name: string): FdoError {
   if (err instanceof FdoError) {
@@ -36,7 +38,17 @@ export function withMsgType(err: unknown, type: number, name: string): FdoError 
     return err;
   }
   const text = err instanceof Error ? err.message : String(err);
-  return new MessageBodyError(`${name}: ${text}`, { cause: err, prevMsgType: type });
+  const wrapped = new MessageBodyError(`${name}: ${text}`, { cause: err, prevMsgType: type });
+  unexpected.add(wrapped);
+  return wrapped;
+}
+
+/**
+ * True for an error {@link withMsgType} made from a non-FdoError: the peer still gets a message
+ * body error, but a decoder let a foreign exception through, which tests and fuzzing treat as a bug.
+ */
+export function isUnexpectedError(err: unknown): boolean {
+  return err instanceof FdoError && unexpected.has(err);
 }
 
 /** The head of a CBOR item of `major` type carrying `n` (RFC 8949 §3, preferred serialization). */

@@ -1,5 +1,5 @@
 export * from './message-types.js';
-export { cborHead, rawArray, type SigningKey } from './body.js';
+export { cborHead, isUnexpectedError, rawArray, type SigningKey } from './body.js';
 export * from './codec.js';
 export * from './di.js';
 export * from './to0.js';
