@@ -33,9 +33,43 @@ const decoder = new Decoder(options);
 export type CborValue =
   number | bigint | string | boolean | null | undefined | Uint8Array | CborValue[] | Map<CborValue, CborValue> | Tag;
 
+/**
+ * cbor-x writes a JavaScript number outside the 32-bit range as a float; CBOR (and every FDO peer)
+ * needs an integer there (RFC 8949 §3.1 major types 0/1). Such integers are turned into BigInt,
+ * which cbor-x writes as a 64-bit integer head. Returns the same object when nothing needs it.
+ */
+function widenIntegers(value: unknown): unknown {
+  if (typeof value === 'number') {
+    return Number.isInteger(value) && (value > 0xffffffff || value < -0x100000000) ? BigInt(value) : value;
+  }
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const w = widenIntegers(value[i]);
+      if (w !== value[i]) (out ??= value.slice())[i] = w;
+    }
+    return out ?? value;
+  }
+  if (value instanceof Map) {
+    let changed = false;
+    const entries = [...value].map(([k, v]) => {
+      const wk = widenIntegers(k);
+      const wv = widenIntegers(v);
+      changed ||= wk !== k || wv !== v;
+      return [wk, wv] as const;
+    });
+    return changed ? new Map(entries) : value;
+  }
+  if (value instanceof Tag) {
+    const w = widenIntegers(value.value);
+    return w === value.value ? value : new Tag(w, value.tag);
+  }
+  return value;
+}
+
 /** Encodes one data item. The result is a fresh `Uint8Array` view (a Node Buffer). */
 export function encode(value: unknown): Uint8Array {
-  return encoder.encode(value);
+  return encoder.encode(widenIntegers(value));
 }
 
 /**

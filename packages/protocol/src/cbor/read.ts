@@ -49,17 +49,26 @@ export function bool(v: unknown, path: string): boolean {
   return v;
 }
 
+/** cbor-x decodes 64-bit integer heads as BigInt; within the safe range they are numbers to us. */
+function safeNumber(v: unknown): unknown {
+  return typeof v === 'bigint' && v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(v)
+    : v;
+}
+
 export function int(v: unknown, path: string): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw bodyError(path, 'an integer', v);
-  return v;
+  const n = safeNumber(v);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw bodyError(path, 'an integer', v);
+  return n;
 }
 
 /** An unsigned integer no larger than `max` (for uint8/uint16/uint32 fields). */
 export function uint(v: unknown, path: string, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > max) {
+  const n = safeNumber(v);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0 || n > max) {
     throw bodyError(path, `an unsigned integer up to ${max}`, v);
   }
-  return v;
+  return n;
 }
 
 export function map(v: unknown, path: string): Map<unknown, unknown> {

@@ -85,6 +85,7 @@ export function itemEnd(bytes: Uint8Array, pos: number, limits: ScanLimits = DEF
     case 6:
       if (info === 31) fail(`indefinite length on a tag at byte ${pos}`);
       if (!limits.allowedTags.has(arg)) fail(`tag ${arg} at byte ${pos} is not used by FDO`);
+      checkTagContent(bytes, arg, next);
       return itemEnd(bytes, next, limits, depth + 1);
     default:
       // major 7: simple values and floats; the head already covered their size.
@@ -92,6 +93,29 @@ export function itemEnd(bytes: Uint8Array, pos: number, limits: ScanLimits = DEF
       if (info === 24 && arg < 32) fail(`non-preferred simple value at byte ${pos}`);
       return next;
   }
+}
+
+/**
+ * The content type each FDO tag requires (RFC 8949 §3.4): bignums wrap a bstr, epoch time a number,
+ * COSE structures an array. Checked here so the decoder never sees a nonsensical combination.
+ */
+const TAG_CONTENT: ReadonlyMap<number, readonly number[]> = new Map([
+  [0, [3]],
+  [1, [0, 1, 7]],
+  [2, [2]],
+  [3, [2]],
+  [16, [4]],
+  [17, [4]],
+  [18, [4]],
+]);
+
+function checkTagContent(bytes: Uint8Array, tag: number, pos: number): void {
+  const majors = TAG_CONTENT.get(tag);
+  if (majors === undefined) return;
+  if (pos >= bytes.length) fail(`truncated after tag ${tag}`);
+  const major = bytes[pos]! >> 5;
+  if (!majors.includes(major)) fail(`tag ${tag} at byte ${pos - 1} wraps the wrong type of item`);
+  if (tag === 1 && major === 7 && (bytes[pos]! & 0x1f) < 25) fail(`tag 1 at byte ${pos - 1} wraps a simple value`);
 }
 
 function indefiniteString(bytes: Uint8Array, pos: number, major: number, limits: ScanLimits, depth: number): number {

@@ -22,7 +22,7 @@ import { MsgType } from './message-types.js';
 export interface DIAppStart {
   /** The CBOR encoding of the manufacturing info (see {@link DeviceMfgInfo}), or null. */
   mfgInfo: Uint8Array | null;
-  /** True when the info travels as an inline item rather than bstr-wrapped (go-fdo, Java). */
+  /** True when the info travels as an inline CBOR item; go-fdo and pri-fidoiot wrap it in a bstr (false). */
   inline: boolean;
 }
 

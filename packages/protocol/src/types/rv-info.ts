@@ -12,6 +12,7 @@
 import { isIP } from 'node:net';
 import { decode, encode } from '../cbor/codec.js';
 import * as read from '../cbor/read.js';
+import { formatIp, ipToBytes } from './ip.js';
 import { MessageBodyError } from '../errors.js';
 import { Hash } from './hash.js';
 
@@ -231,46 +232,4 @@ function show(v: unknown): string {
     return `${v[0]}:${Buffer.from(v[1]).toString('hex')}`;
   }
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
-}
-
-/** Text form of a 4- or 16-byte IP address. */
-export function formatIp(b: Uint8Array): string {
-  if (b.length === 4) return Array.from(b).join('.');
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(((b[i]! << 8) | b[i + 1]!).toString(16));
-  // Compress the longest run of zero groups (RFC 5952 §4.2).
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8;) {
-    let j = i;
-    while (j < 8 && groups[j] === '0') j++;
-    if (j - i > bestLen) [best, bestLen] = [i, j - i];
-    i = j === i ? i + 1 : j;
-  }
-  if (best < 0) return groups.join(':');
-  return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
-}
-
-/** Bytes of an IPv4 or IPv6 address in text form. */
-export function ipToBytes(text: string): Uint8Array {
-  const kind = isIP(text);
-  if (kind === 4) return Uint8Array.from(text.split('.').map(Number));
-  if (kind !== 6) throw new TypeError(`not an IP address: ${text}`);
-  let s = text;
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
-  if (v4 !== null) {
-    const b = ipToBytes(v4[1]!);
-    s = `${s.slice(0, v4.index)}${((b[0]! << 8) | b[1]!).toString(16)}:${((b[2]! << 8) | b[3]!).toString(16)}`;
-  }
-  const [head, tail] = s.split('::') as [string, string | undefined];
-  const h = head === '' ? [] : head.split(':');
-  const t = tail === undefined || tail === '' ? [] : tail.split(':');
-  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
-  const out = new Uint8Array(16);
-  groups.forEach((g, i) => {
-    const n = parseInt(g, 16);
-    out[2 * i] = n >> 8;
-    out[2 * i + 1] = n & 0xff;
-  });
-  return out;
 }
