@@ -9,6 +9,7 @@
  * the next message may reach another server instance. It holds the ephemeral secret (ECDH scalar or
  * DH exponent), so store it as you store session keys.
  */
+import { fromHex, toHex } from '../cbor/bytes.js';
 import { InternalServerError } from '../errors.js';
 import type { CryptoProvider, PrivateKeyDer, PublicKeyDer } from '../crypto/provider.js';
 import { asymkexBegin, asymkexFinish, asymkexRespond } from './asymkex.js';
@@ -33,14 +34,6 @@ export interface KexOwnerState {
 }
 
 const EMPTY = new Uint8Array(0);
-
-const toHex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-
-function fromHex(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
 
 const suiteOf = (suite: KexSuite | string): KexSuite => (typeof suite === 'string' ? kexSuite(suite) : suite);
 
