@@ -1,2 +1,11 @@
 export { createApp, listen, FDO_MAX_MESSAGE_SIZE, type AppOptions } from './app.js';
 export { loggerOptions } from './logger.js';
+export {
+  ERROR_MSG_TYPE,
+  FDO_PROTOCOL_VERSION,
+  fdoRoutes,
+  type FdoRequest,
+  type FdoResponder,
+  type FdoResponse,
+  type FdoRoutesOptions,
+} from './fdo-routes.js';
