@@ -7,3 +7,4 @@ export * from './kex/index.js';
 export * from './voucher/index.js';
 export * from './session/index.js';
 export * from './messages/index.js';
+export * from './phases/index.js';
