@@ -7,7 +7,8 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
-import BetterSqlite3 from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type BetterSqlite3Module from 'better-sqlite3';
 import pg from 'pg';
 import sqliteClient from '../generated/sqlite/index.js';
 import postgresClient from '../generated/postgresql/index.js';
@@ -49,6 +50,15 @@ export function providerOf(url: string): Provider {
 export function redactUrl(url: string): string {
   return url.replace(/^(\w+:\/\/[^:/@]+):[^@]*@/, '$1:***@');
 }
+
+/**
+ * better-sqlite3 exactly as the Prisma adapter loads it. Two copies of SQLite in one process do not
+ * see each other's POSIX locks: closing our migration connection through another copy would drop the
+ * adapter's locks on the same file (seen as SQLITE_CORRUPT with two services on one file).
+ */
+const BetterSqlite3 = createRequire(createRequire(import.meta.url).resolve('@prisma/adapter-better-sqlite3'))(
+  'better-sqlite3',
+) as typeof BetterSqlite3Module;
 
 function sqlitePath(url: string): string {
   const rest = url.slice('file:'.length);

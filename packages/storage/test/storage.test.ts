@@ -126,6 +126,28 @@ for (const db of await databaseTargets(t)) {
   });
 }
 
+t.test('two openers of one SQLite file in one process share its locks (no corruption)', async (t) => {
+  const [target] = await databaseTargets(t);
+  const a = await openDatabase({ url: target!.url });
+  // The second open migrates through a short-lived connection of its own; closing it must not drop a's locks.
+  const b = await openDatabase({ url: target!.url });
+  t.teardown(async () => {
+    await a.close();
+    await b.close();
+  });
+  const writes = (db: typeof a, who: string) =>
+    Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        db.prisma.auditEvent.create({ data: { service: 'test', actor: who, action: `write ${i}` } }),
+      ),
+    );
+  await Promise.all([writes(a, 'a'), writes(b, 'b')]);
+  t.equal(await a.prisma.auditEvent.count(), 200);
+  t.equal(await b.prisma.auditEvent.count(), 200);
+  const check = await a.prisma.$queryRawUnsafe<{ integrity_check: string }[]>('PRAGMA integrity_check');
+  t.equal(check[0]!.integrity_check, 'ok');
+});
+
 t.test('instances starting together on one PostgreSQL database migrate it once', async (t) => {
   const targets = (await databaseTargets(t)).filter((d) => d.name === 'postgresql');
   if (targets.length === 0) return;
