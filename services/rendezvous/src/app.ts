@@ -58,6 +58,13 @@ export function build(options: BuildOptions = {}): FastifyInstance {
   const trustFile = config.trustFile === null ? EMPTY_TRUST_FILE : readTrustFile(config.trustFile);
   const app = createApp({ service: SERVICE, logger: config.logger, bodyLimit: config.maxMessageBytes });
   addRateLimit(app, config.rateLimit, now);
+  let handle: RendezvousHandle | undefined;
+  app.decorate('rendezvous', {
+    getter(): RendezvousHandle {
+      if (handle === undefined) throw new Error('the rendezvous service is not started yet: await app.ready() first');
+      return handle;
+    },
+  });
 
   app.register(async (app) => {
     const db = await openDatabase({ url: config.databaseUrl });
@@ -103,7 +110,7 @@ export function build(options: BuildOptions = {}): FastifyInstance {
     );
     purger.start();
     app.addHook('onClose', () => purger.stop());
-    app.decorate('rendezvous', { config, db, registrations, trust, tokens, purger });
+    handle = { config, db, registrations, trust, tokens, purger };
 
     const bootstrap = await tokens.ensureBootstrapToken(join(config.dataDir, 'admin-token'));
     if (bootstrap !== null) app.log.info(`created the first admin API token; it is in ${bootstrap}`);
