@@ -98,7 +98,7 @@ export function build(options: BuildOptions = {}): FastifyInstance {
       audit: new AuditLog(db.prisma, SERVICE),
       tokenHint: 'fdo-rendezvous tokens create',
       routes: async (api) => {
-        await registrationRoutes(api, { registrations, trust, trustFile });
+        await registrationRoutes(api, { registrations, trust, trustFile, now });
         await trustRoutes(api, { trust, trustFile });
       },
     });

@@ -29,6 +29,7 @@ export interface RegistrationRoutesOptions {
   registrations: RendezvousStore;
   trust: TrustStore;
   trustFile: TrustFile;
+  now: () => number;
 }
 
 export async function registrationRoutes(api: FastifyInstance, o: RegistrationRoutesOptions): Promise<void> {
@@ -40,7 +41,7 @@ export async function registrationRoutes(api: FastifyInstance, o: RegistrationRo
       const [status, denied] = await Promise.all([o.registrations.status(guid), o.trust.isDenied(guid)]);
       const isDenied = denied || o.trustFile.deniedGuids.has(guid);
       if (status === null) return { guid, state: 'none', denied: isDenied };
-      const state = status.expiresAt.getTime() > Date.now() ? 'registered' : 'expired';
+      const state = status.expiresAt.getTime() > o.now() ? 'registered' : 'expired';
       return { ...status, state, denied: isDenied };
     },
   );
@@ -76,6 +77,6 @@ export async function registrationRoutes(api: FastifyInstance, o: RegistrationRo
         },
       },
     },
-    async () => ({ registrations: await o.registrations.counts() }),
+    async () => ({ registrations: await o.registrations.counts(new Date(o.now())) }),
   );
 }
