@@ -51,12 +51,16 @@ export function publicKeyFromPem(pem: string): Uint8Array {
     throw new Error(`expected one PEM block (PUBLIC KEY or CERTIFICATE), found ${blocks.length}`);
   }
   const { label, der } = blocks[0]!;
-  let spki: Uint8Array;
-  if (label === 'PUBLIC KEY') spki = der;
-  else if (label === 'CERTIFICATE') spki = publicKeyOfCertificate(der).spki;
-  else throw new Error(`a "${label}" PEM block is not a public key or certificate`);
-  publicKeyInfo({ spki });
-  return spki;
+  if (label !== 'PUBLIC KEY' && label !== 'CERTIFICATE') {
+    throw new Error(`a "${label}" PEM block is not a public key or certificate`);
+  }
+  try {
+    const spki = label === 'PUBLIC KEY' ? der : publicKeyOfCertificate(der).spki;
+    publicKeyInfo({ spki });
+    return spki;
+  } catch (err) {
+    throw new Error(`not a usable public key (${(err as Error).message})`, { cause: err });
+  }
 }
 
 const FIELDS: Record<string, TrustList> = {

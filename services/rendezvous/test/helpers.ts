@@ -48,6 +48,10 @@ export interface TestContext {
   teardown(fn: () => unknown): void;
 }
 
+/** A JSON reply, read field by field in tests. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests assert on the fields they read
+export type Json = any;
+
 export interface Instance {
   app: FastifyInstance;
   url: string;
@@ -57,7 +61,7 @@ export interface Instance {
     method: string,
     path: string,
     options?: { token?: string; body?: unknown },
-  ): Promise<{ status: number; json: any }>;
+  ): Promise<{ status: number; json: Json }>;
 }
 
 /** Starts an instance on `databaseUrl`, listening on an ephemeral loopback port; closed at teardown. */

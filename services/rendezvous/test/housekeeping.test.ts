@@ -36,11 +36,7 @@ t.test('an expired registration is refused with its expiry, then purged', async 
       );
       t.equal((await rv.api('GET', `/registrations/${formatGuid(device.guid)}`)).json.state, 'expired');
 
-      t.same(
-        await rv.app.rendezvous.purger.runOnce(),
-        { registrations: 0, nonces: 0 },
-        'kept during the grace period',
-      );
+      t.same(await rv.app.rendezvous.purger.runOnce(), { registrations: 0, nonces: 0 }, 'kept during the grace period');
       clock += 600_000;
       t.same(
         await rv.app.rendezvous.purger.runOnce(),
