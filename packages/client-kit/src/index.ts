@@ -6,3 +6,4 @@ export {
   type HttpTransport,
   type HttpTransportOptions,
 } from './http-transport.js';
+export { registerWithRendezvous, type RegisterWithRendezvousInput } from './to0.js';

@@ -16,3 +16,4 @@ export {
   type AuditRecorder,
   type ManagementApiOptions,
 } from './management.js';
+export { SealedTokenError, SealedTokens, type SealedTokenFailure, type SealedTokensOptions } from './sealed-token.js';

@@ -1,6 +1,8 @@
+// Runs one rendezvous instance: configuration from FDO_RV_* variables (see config.ts).
 import { listen } from '@fdo/server-kit';
-import { build, DEFAULT_PORT } from './app.js';
+import { build } from './app.js';
 
-const port = Number(process.env.PORT ?? DEFAULT_PORT);
-const host = process.env.HOST ?? '127.0.0.1';
-await listen(build(), port, host);
+const app = build();
+await app.ready();
+const { config } = app.rendezvous;
+await listen(app, config.port, config.host);

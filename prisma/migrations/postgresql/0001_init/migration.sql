@@ -35,6 +35,49 @@ CREATE TABLE "service_secret" (
     CONSTRAINT "service_secret_pkey" PRIMARY KEY ("service","name")
 );
 
+-- CreateTable
+CREATE TABLE "rv_registration" (
+    "guid" TEXT NOT NULL,
+    "to1d" BYTEA NOT NULL,
+    "device_key" BYTEA NOT NULL,
+    "owner_key_fingerprint" TEXT NOT NULL,
+    "voucher_header_hash" BYTEA NOT NULL,
+    "voucher_entry_hash" BYTEA NOT NULL,
+    "wait_seconds" INTEGER NOT NULL,
+    "registered_at" TIMESTAMP(3) NOT NULL,
+    "expires_at" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "rv_registration_pkey" PRIMARY KEY ("guid")
+);
+
+-- CreateTable
+CREATE TABLE "rv_used_nonce" (
+    "nonce" TEXT NOT NULL,
+    "expires_at" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "rv_used_nonce_pkey" PRIMARY KEY ("nonce")
+);
+
+-- CreateTable
+CREATE TABLE "rv_trusted_key" (
+    "list" TEXT NOT NULL,
+    "fingerprint" TEXT NOT NULL,
+    "public_key" BYTEA NOT NULL,
+    "label" TEXT,
+    "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "rv_trusted_key_pkey" PRIMARY KEY ("list","fingerprint")
+);
+
+-- CreateTable
+CREATE TABLE "rv_denied_guid" (
+    "guid" TEXT NOT NULL,
+    "reason" TEXT,
+    "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "rv_denied_guid_pkey" PRIMARY KEY ("guid")
+);
+
 -- CreateIndex
 CREATE UNIQUE INDEX "api_token_hash_key" ON "api_token"("hash");
 
@@ -43,4 +86,13 @@ CREATE INDEX "api_token_service_idx" ON "api_token"("service");
 
 -- CreateIndex
 CREATE INDEX "audit_event_service_at_idx" ON "audit_event"("service", "at");
+
+-- CreateIndex
+CREATE INDEX "rv_registration_expires_at_idx" ON "rv_registration"("expires_at");
+
+-- CreateIndex
+CREATE INDEX "rv_registration_owner_key_fingerprint_idx" ON "rv_registration"("owner_key_fingerprint");
+
+-- CreateIndex
+CREATE INDEX "rv_used_nonce_expires_at_idx" ON "rv_used_nonce"("expires_at");
 

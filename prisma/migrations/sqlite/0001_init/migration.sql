@@ -31,6 +31,43 @@ CREATE TABLE "service_secret" (
     PRIMARY KEY ("service", "name")
 );
 
+-- CreateTable
+CREATE TABLE "rv_registration" (
+    "guid" TEXT NOT NULL PRIMARY KEY,
+    "to1d" BLOB NOT NULL,
+    "device_key" BLOB NOT NULL,
+    "owner_key_fingerprint" TEXT NOT NULL,
+    "voucher_header_hash" BLOB NOT NULL,
+    "voucher_entry_hash" BLOB NOT NULL,
+    "wait_seconds" INTEGER NOT NULL,
+    "registered_at" DATETIME NOT NULL,
+    "expires_at" DATETIME NOT NULL
+);
+
+-- CreateTable
+CREATE TABLE "rv_used_nonce" (
+    "nonce" TEXT NOT NULL PRIMARY KEY,
+    "expires_at" DATETIME NOT NULL
+);
+
+-- CreateTable
+CREATE TABLE "rv_trusted_key" (
+    "list" TEXT NOT NULL,
+    "fingerprint" TEXT NOT NULL,
+    "public_key" BLOB NOT NULL,
+    "label" TEXT,
+    "created_at" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    PRIMARY KEY ("list", "fingerprint")
+);
+
+-- CreateTable
+CREATE TABLE "rv_denied_guid" (
+    "guid" TEXT NOT NULL PRIMARY KEY,
+    "reason" TEXT,
+    "created_at" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
 -- CreateIndex
 CREATE UNIQUE INDEX "api_token_hash_key" ON "api_token"("hash");
 
@@ -39,4 +76,13 @@ CREATE INDEX "api_token_service_idx" ON "api_token"("service");
 
 -- CreateIndex
 CREATE INDEX "audit_event_service_at_idx" ON "audit_event"("service", "at");
+
+-- CreateIndex
+CREATE INDEX "rv_registration_expires_at_idx" ON "rv_registration"("expires_at");
+
+-- CreateIndex
+CREATE INDEX "rv_registration_owner_key_fingerprint_idx" ON "rv_registration"("owner_key_fingerprint");
+
+-- CreateIndex
+CREATE INDEX "rv_used_nonce_expires_at_idx" ON "rv_used_nonce"("expires_at");
 

@@ -1,0 +1,106 @@
+/**
+ * Per-source rate limiting: a token bucket per client address, in each instance's memory. The default
+ * (200 requests/s sustained, bursts of 2,000) is far above what one device or owner sends, so a fleet
+ * behind one NAT does not trip it by accident; it stops floods. Behind a load balancer, set the number
+ * of trusted proxies so the client address is read from `X-Forwarded-For`.
+ *
+ * A refused FDO message gets HTTP 429 with `Retry-After` and message 255 (code 500: retry later), which
+ * FDO clients understand; a refused management request gets 429 JSON.
+ */
+import { encodeErrorMessage, errorMessageFrom, InternalServerError } from '@fdo/protocol';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RateLimitConfig } from './config.js';
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+/** Buckets kept at most; past this, idle ones are dropped first, then the oldest. */
+const MAX_SOURCES = 100_000;
+
+export class RateLimiter {
+  readonly #buckets = new Map<string, Bucket>();
+  constructor(
+    readonly config: RateLimitConfig,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Takes one token for `source`: 0 when allowed, else the seconds to wait. */
+  take(source: string): number {
+    const { perSecond, burst } = this.config;
+    const now = this.now();
+    let b = this.#buckets.get(source);
+    if (b === undefined) {
+      if (this.#buckets.size >= MAX_SOURCES) this.#evict(now);
+      b = { tokens: burst, at: now };
+      this.#buckets.set(source, b);
+    } else {
+      b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * perSecond);
+      b.at = now;
+    }
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - b.tokens) / perSecond));
+  }
+
+  get sources(): number {
+    return this.#buckets.size;
+  }
+
+  #evict(now: number): void {
+    const { perSecond, burst } = this.config;
+    for (const [k, b] of this.#buckets) {
+      if (b.tokens + ((now - b.at) / 1000) * perSecond >= burst) this.#buckets.delete(k);
+    }
+    for (const k of this.#buckets.keys()) {
+      if (this.#buckets.size < MAX_SOURCES) break;
+      this.#buckets.delete(k);
+    }
+  }
+}
+
+/** The client's address: the peer, or with `hops` trusted proxies the matching `X-Forwarded-For` entry. */
+export function sourceAddress(request: FastifyRequest, hops: number): string {
+  const peer = request.socket.remoteAddress ?? 'unknown';
+  const normalize = (a: string) => a.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+  if (hops === 0) return normalize(peer);
+  const header = request.headers['x-forwarded-for'];
+  const entries = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (entries.length === 0) return normalize(peer);
+  return normalize(entries[Math.max(0, entries.length - hops)]!);
+}
+
+function refuse(request: FastifyRequest, reply: FastifyReply, source: string, wait: number) {
+  const text = `too many requests from ${source}; retry in ${wait} s`;
+  reply.code(429).header('Retry-After', String(wait));
+  request.log.warn({ source }, 'rate limited');
+  const fdo = /^\/fdo\/\d+\/msg\/(\d+)/.exec(request.url);
+  if (fdo !== null) {
+    const message = errorMessageFrom(new InternalServerError(text), Number(fdo[1]) & 0xff);
+    // errorMessageFrom hides texts of code 500; this one is no secret and tells the client what to do.
+    return reply
+      .header('Message-Type', '255')
+      .header('Content-Type', 'application/cbor')
+      .send(Buffer.from(encodeErrorMessage({ ...message, message: text })));
+  }
+  return reply.type('application/json').send({ error: 'rate_limited', message: text });
+}
+
+/** Adds the limit to every route of `app` except `/health`. Does nothing when the rate is 0. */
+export function addRateLimit(app: FastifyInstance, config: RateLimitConfig, now?: () => number): RateLimiter | null {
+  if (config.perSecond === 0) return null;
+  const limiter = new RateLimiter(config, now);
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url === '/health') return;
+    const source = sourceAddress(request, config.trustProxyHops);
+    const wait = limiter.take(source);
+    if (wait > 0) return refuse(request, reply, source, wait);
+  });
+  return limiter;
+}
