@@ -18,7 +18,7 @@ const protocolLayers = {
 };
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', '.tap/**', 'prisma/generated/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', '.tap/**', 'packages/storage/generated/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -9,3 +9,10 @@ export {
   type FdoResponse,
   type FdoRoutesOptions,
 } from './fdo-routes.js';
+export {
+  errorReplySchema,
+  managementApi,
+  type ApiTokenVerifier,
+  type AuditRecorder,
+  type ManagementApiOptions,
+} from './management.js';

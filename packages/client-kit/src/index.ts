@@ -1,0 +1,8 @@
+export {
+  FDO_PROTOCOL_VERSION,
+  FdoTransportError,
+  httpTransport,
+  messageUrl,
+  type HttpTransport,
+  type HttpTransportOptions,
+} from './http-transport.js';

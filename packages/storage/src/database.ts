@@ -1,0 +1,95 @@
+/**
+ * Opening the database: SQLite through better-sqlite3 (the embedded default) or PostgreSQL through pg,
+ * both behind Prisma's driver adapters, with the committed migrations applied first.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import sqliteClient from '../generated/sqlite/index.js';
+import postgresClient from '../generated/postgresql/index.js';
+import { migratePostgres, migrateSqlite, type Provider } from './migrate.js';
+
+/**
+ * The Prisma client type. Both generated clients (SQLite and PostgreSQL) have the same models and
+ * methods; the SQLite one names the type.
+ */
+export type PrismaClient = sqliteClient.PrismaClient;
+export type { Prisma } from '../generated/sqlite/index.js';
+
+export interface Database {
+  prisma: PrismaClient;
+  provider: Provider;
+  /** The URL without its password, for logs. */
+  displayUrl: string;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** `file:/path/to/db.sqlite` (or `file:./relative.db`) or `postgresql://user@host:port/db`. */
+  url: string;
+  /** Apply pending migrations (default true). */
+  migrate?: boolean;
+  /** PostgreSQL pool size per instance (default 10). */
+  poolSize?: number;
+}
+
+export function providerOf(url: string): Provider {
+  if (url.startsWith('file:')) return 'sqlite';
+  if (/^postgres(ql)?:\/\//.test(url)) return 'postgresql';
+  throw new Error(
+    `database URL "${redactUrl(url)}" is not supported: use file:/path/to/file.db (SQLite) or postgresql://user@host:5432/db`,
+  );
+}
+
+/** Removes a password from a URL so it can be logged. */
+export function redactUrl(url: string): string {
+  return url.replace(/^(\w+:\/\/[^:/@]+):[^@]*@/, '$1:***@');
+}
+
+function sqlitePath(url: string): string {
+  const rest = url.slice('file:'.length);
+  return rest.startsWith('//') ? fileURLToPath(url) : rest;
+}
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  const { url } = options;
+  const provider = providerOf(url);
+  const displayUrl = redactUrl(url);
+  if (provider === 'sqlite') {
+    const path = sqlitePath(url);
+    mkdirSync(dirname(path), { recursive: true });
+    const raw = new BetterSqlite3(path);
+    try {
+      // WAL lets readers and one writer work at once (several services, or instances, on one file).
+      raw.pragma('journal_mode = WAL');
+      if (options.migrate !== false) migrateSqlite(raw, displayUrl);
+    } finally {
+      raw.close();
+    }
+    const prisma = new sqliteClient.PrismaClient({
+      adapter: new PrismaBetterSQLite3({ url: `file:${path}`, timeout: 10_000 }),
+    });
+    return { prisma, provider, displayUrl, close: () => prisma.$disconnect() };
+  }
+  if (options.migrate !== false) {
+    const client = new pg.Client({ connectionString: url });
+    try {
+      await client.connect();
+    } catch (err) {
+      throw new Error(`cannot connect to PostgreSQL at ${displayUrl}: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      await migratePostgres(client, displayUrl);
+    } finally {
+      await client.end();
+    }
+  }
+  const prisma = new postgresClient.PrismaClient({
+    adapter: new PrismaPg({ connectionString: url, max: options.poolSize ?? 10 }),
+  }) as unknown as PrismaClient;
+  return { prisma, provider, displayUrl, close: () => prisma.$disconnect() };
+}

@@ -1,0 +1,21 @@
+export {
+  openDatabase,
+  providerOf,
+  redactUrl,
+  type Database,
+  type OpenDatabaseOptions,
+  type Prisma,
+  type PrismaClient,
+} from './database.js';
+export { loadMigrations, MIGRATIONS_DIR, type Migration, type Provider } from './migrate.js';
+export {
+  API_SCOPES,
+  ApiTokenStore,
+  parseScopes,
+  scopeAllows,
+  type ApiPrincipal,
+  type ApiScope,
+  type ApiTokenInfo,
+} from './api-tokens.js';
+export { serviceSecret } from './secrets.js';
+export { AuditLog, type AuditEntry } from './audit.js';
