@@ -25,7 +25,7 @@ import { PkEnc, pkEncName, PublicKey } from '../../types/public-key.js';
 import { certChainHash } from '../../voucher/verify.js';
 import { verifyCsr } from '../../x509/csr.js';
 import type { FdoTransport } from '../transport.js';
-import type { DiManufacturerState, ManufacturerKey } from './state.js';
+import type { DiManufacturerState, DiSession, ManufacturerKey } from './state.js';
 
 /** Longest serial number accepted (it is stored and shown; vendors' serials are far shorter). */
 export const MAX_SERIAL_LENGTH = 128;
@@ -67,9 +67,9 @@ function manufacturerPublicKey(info: DeviceMfgInfo, key: ManufacturerKey): Publi
 }
 
 /** Manufacturer half: the answer to DI.AppStart: DI.SetCredentials and the session token. */
-export async function handleAppStart(
+export async function handleAppStart<S extends DiSession>(
   crypto: CryptoProvider,
-  state: DiManufacturerState,
+  state: DiManufacturerState<S>,
   body: Uint8Array,
 ): Promise<{ body: Uint8Array; token: string }> {
   const mfgInfo = deviceMfgInfoOf(decodeDIAppStart(body));

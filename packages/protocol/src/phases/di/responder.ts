@@ -8,7 +8,7 @@ import { FdoError, InvalidMessageError } from '../../errors.js';
 import { messageName, MsgType } from '../../messages/message-types.js';
 import { handleAppStart } from './app-start.js';
 import { handleSetHmac } from './set-hmac.js';
-import type { DiManufacturerState } from './state.js';
+import type { DiManufacturerState, DiSession } from './state.js';
 
 /** The message types a DI manufacturer answers. */
 export const DI_REQUEST_TYPES: readonly number[] = [MsgType.DIAppStart, MsgType.DISetHMAC];
@@ -27,14 +27,14 @@ export interface DiResponse {
   token?: string;
 }
 
-export interface DiResponderOptions {
+export interface DiResponderOptions<S extends DiSession = DiSession> {
   crypto: CryptoProvider;
-  state: DiManufacturerState;
+  state: DiManufacturerState<S>;
 }
 
 export type DiResponder = (request: DiRequest) => Promise<DiResponse>;
 
-export function diResponder(options: DiResponderOptions): DiResponder {
+export function diResponder<S extends DiSession>(options: DiResponderOptions<S>): DiResponder {
   const { crypto, state } = options;
   const dispatch: DiResponder = async (request) => {
     switch (request.msgType) {

@@ -14,11 +14,11 @@ import type { OVHeader } from '../../types/ov-header.js';
 import { OwnershipVoucher } from '../../voucher/voucher.js';
 import type { FdoTransport } from '../transport.js';
 import { expectReply } from './app-start.js';
-import type { DiManufacturerState } from './state.js';
+import type { DiManufacturerState, DiSession } from './state.js';
 
 /** Manufacturer half: the answer to DI.SetHMAC (DI.Done), after the voucher is stored. */
-export async function handleSetHmac(
-  state: DiManufacturerState,
+export async function handleSetHmac<S extends DiSession>(
+  state: DiManufacturerState<S>,
   body: Uint8Array,
   token: string | undefined,
 ): Promise<{ body: Uint8Array }> {

@@ -34,7 +34,11 @@ export interface DiSession {
   keyType: number;
 }
 
-export interface DiManufacturerState {
+/**
+ * `S` is the service's own session record: what {@link DiManufacturerState.session} returns is handed
+ * back unchanged to {@link DiManufacturerState.completeSession}, so it may carry more than DI needs.
+ */
+export interface DiManufacturerState<S extends DiSession = DiSession> {
   /**
    * The manufacturer key for devices whose attestation key is of `kind` (one key per kind, so the
    * voucher's key type follows the device's, §3.4.2), or null when this manufacturer serves no such devices.
@@ -47,12 +51,12 @@ export interface DiManufacturerState {
   /** Stores a new session and returns its token, sent as `Authorization: Bearer`. */
   createSession(session: DiSession, mfgInfo: DeviceMfgInfo): Promise<string>;
   /** The session a token names; null when it is unknown, expired or already ended. */
-  session(token: string): Promise<DiSession | null>;
+  session(token: string): Promise<S | null>;
   /**
    * Stores the finished voucher and ends the session, in one transaction: afterwards the voucher
    * exists and the token is spent, or (on any error) neither changed.
    */
-  completeSession(token: string, session: DiSession, voucher: OwnershipVoucher): Promise<void>;
+  completeSession(token: string, session: S, voucher: OwnershipVoucher): Promise<void>;
   /** Ends a session without a voucher (its DI.SetHMAC was refused). */
   abortSession(token: string): Promise<void>;
 }
