@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from './common.js';
 import { exportRoutes } from './export.js';
 import { extendRoutes } from './extend.js';
+import { statsRoutes } from './stats.js';
 import { voucherRoutes } from './vouchers.js';
 
 export type { ApiDeps } from './common.js';
@@ -11,4 +12,5 @@ export async function managementRoutes(api: FastifyInstance, deps: ApiDeps): Pro
   await exportRoutes(api, deps);
   await voucherRoutes(api, deps);
   await extendRoutes(api, deps);
+  await statsRoutes(api, deps);
 }
