@@ -38,7 +38,11 @@ function randomSerial(): string {
   return Buffer.from(bytes).toString('hex');
 }
 
-async function extensionsFor(publicKey: PublicKeyDer, ca: boolean, issuerKey: PublicKeyDer): Promise<x509.Extension[]> {
+async function extensionsFor(
+  publicKey: PublicKeyDer,
+  ca: boolean,
+  authorityKeyId: x509.Extension,
+): Promise<x509.Extension[]> {
   const usage = ca
     ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature
     : x509.KeyUsageFlags.digitalSignature;
@@ -46,8 +50,37 @@ async function extensionsFor(publicKey: PublicKeyDer, ca: boolean, issuerKey: Pu
     new x509.BasicConstraintsExtension(ca, undefined, true),
     new x509.KeyUsagesExtension(usage, true),
     await x509.SubjectKeyIdentifierExtension.create(publicKey.spki, false, webCrypto),
-    await x509.AuthorityKeyIdentifierExtension.create(issuerKey.spki, false, webCrypto),
+    authorityKeyId,
   ];
+}
+
+interface IssuerInfo {
+  name: x509.Name;
+  publicKey: PublicKeyDer;
+  authorityKeyId: x509.Extension;
+}
+
+// An issuer (a device CA) signs thousands of certificates: parse it and hash its key once.
+const issuers = new Map<string, Promise<IssuerInfo>>();
+const ISSUER_CACHE_SIZE = 16;
+
+function issuerInfo(certificate: Uint8Array): Promise<IssuerInfo> {
+  const id = Buffer.from(certificate).toString('base64');
+  let hit = issuers.get(id);
+  if (hit === undefined) {
+    hit = (async () => {
+      const publicKey = publicKeyOfCertificate(certificate);
+      return {
+        name: new x509.X509Certificate(certificate).subjectName,
+        publicKey,
+        authorityKeyId: await x509.AuthorityKeyIdentifierExtension.create(publicKey.spki, false, webCrypto),
+      };
+    })();
+    hit.catch(() => issuers.delete(id));
+    if (issuers.size >= ISSUER_CACHE_SIZE) issuers.delete(issuers.keys().next().value!);
+    issuers.set(id, hit);
+  }
+  return hit;
 }
 
 function validity(input: { validityDays?: number; notBefore?: Date }): { notBefore: Date; notAfter: Date } {
@@ -57,18 +90,17 @@ function validity(input: { validityDays?: number; notBefore?: Date }): { notBefo
 
 /** Issues a certificate for `publicKey`, signed by the issuer's key (ES256/ES384, RS256/RS384 by issuer key size). */
 export async function issueCertificate(input: IssueCertificateInput): Promise<Uint8Array> {
-  const issuerCert = new x509.X509Certificate(input.issuer.certificate);
-  const issuerKey = publicKeyOfCertificate(input.issuer.certificate);
+  const issuer = await issuerInfo(input.issuer.certificate);
   const cert = await x509.X509CertificateGenerator.create(
     {
       serialNumber: randomSerial(),
       subject: input.subject,
-      issuer: issuerCert.subjectName,
+      issuer: issuer.name,
       ...validity(input),
       publicKey: await importPublicKey(input.publicKey),
       signingKey: await importSigningKey(input.issuer.privateKey),
-      signingAlgorithm: signingAlgorithmFor(publicKeyInfo(issuerKey)),
-      extensions: await extensionsFor(input.publicKey, input.ca === true, issuerKey),
+      signingAlgorithm: signingAlgorithmFor(publicKeyInfo(issuer.publicKey)),
+      extensions: await extensionsFor(input.publicKey, input.ca === true, issuer.authorityKeyId),
     },
     webCrypto,
   );
@@ -93,7 +125,11 @@ export async function createSelfSignedCa(input: SelfSignedInput): Promise<Uint8A
       ...validity({ validityDays: input.validityDays ?? 7300, notBefore: input.notBefore }),
       keys: await keyPairOf(input.privateKey, publicKey),
       signingAlgorithm: signingAlgorithmFor(publicKeyInfo(publicKey)),
-      extensions: await extensionsFor(publicKey, true, publicKey),
+      extensions: await extensionsFor(
+        publicKey,
+        true,
+        await x509.AuthorityKeyIdentifierExtension.create(publicKey.spki, false, webCrypto),
+      ),
     },
     webCrypto,
   );
