@@ -15,7 +15,8 @@ const services = [
 
 const apps = [];
 for (const [name, mod, port] of services) {
-  const app = mod.build({ port, host });
+  // build() may be async (the manufacturer opens its database and loads its keys first).
+  const app = await mod.build({ port, host });
   await app.listen({ port, host });
   apps.push(app);
   console.log(`${name.padEnd(12)} http://${host}:${port}`);

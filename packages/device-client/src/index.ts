@@ -1,5 +1,6 @@
 /**
- * The device side of FDO: DI, TO1 and TO2 over HTTP.
- * @NOTE placeholder: the DI, TO1 and TO2 clients land with the manufacturer, rendezvous and owner issues.
+ * The device side of FDO: DI and TO1 (and TO2 as it lands) over HTTP, and the device credential file.
  */
-export const PROTOCOL_VERSION = 101;
+export * from './credential-file.js';
+export * from './di.js';
+export * from './to1.js';

@@ -1,18 +1,71 @@
 /**
- * The manufacturer service: Device Initialize (DI) and ownership voucher issuance.
- * @NOTE placeholder until its issue lands: it serves only `/health`.
+ * The manufacturer service: Device Initialize (DI, FDO 1.1 §5.2) for devices on the production line,
+ * device certificates, and the ownership vouchers it issues, with a management API to list, extend
+ * and export them.
+ *
+ * `build(config)` opens the database (applying migrations), loads or generates the key material, and
+ * returns the Fastify app; closing the app closes the database.
  */
-import { createApp } from '@fdo/server-kit';
+import { nodeCrypto, DI_REQUEST_TYPES, diResponder } from '@fdo/protocol';
+import { createApp, fdoRoutes, managementApi } from '@fdo/server-kit';
+import { ApiTokenStore, AuditLog, openDatabase } from '@fdo/storage';
 import type { FastifyInstance } from 'fastify';
+import { loadConfig, type ManufacturerConfig } from './config.js';
+import { ManufacturerDiState } from './di-state.js';
+import { loadKeyMaterial } from './keys.js';
+import { OwnerKeyDirectory } from './owner-keys.js';
+import { rendezvousInfoOf } from './rendezvous-config.js';
+import { managementRoutes } from './routes/api/index.js';
+import { VoucherStore } from './store/voucher-store.js';
 
-export const DEFAULT_PORT = 8039;
+export { DEFAULT_PORT, type ManufacturerConfig } from './config.js';
 
-export interface ManufacturerConfig {
-  port: number;
-  host: string;
-  logger?: boolean;
-}
+/** The service's name in logs, API tokens and the audit trail. */
+export const SERVICE = 'manufacturer';
 
-export function build(config: Partial<ManufacturerConfig> = {}): FastifyInstance {
-  return createApp({ service: 'manufacturer', logger: config.logger ?? true });
+/**
+ * Builds the service. `config` overrides the environment (see config.ts); with no argument the
+ * configuration comes from `FDO_MFG_*` variables. Throws ConfigError, or an Error naming the file or
+ * setting at fault, when the service cannot start.
+ */
+export async function build(config: Partial<ManufacturerConfig> = {}): Promise<FastifyInstance> {
+  const cfg = loadConfig(process.env, config);
+  const rvInfo = rendezvousInfoOf(cfg.rendezvous);
+  const ownerKeys = OwnerKeyDirectory.load(cfg.ownerKeyFiles);
+  const app = createApp({ service: SERVICE, logger: cfg.logger });
+  const keys = await loadKeyMaterial(cfg, (message, fields) => app.log.info(fields, message));
+  const db = await openDatabase({ url: cfg.databaseUrl });
+  app.addHook('onClose', () => db.close());
+  app.log.info({ database: db.displayUrl, rendezvous: rvInfo.describe() }, 'manufacturer configuration');
+  for (const { tag, keys: k } of ownerKeys.describe()) app.log.info({ tag, keys: k }, 'customer owner keys');
+
+  const store = new VoucherStore(db.prisma);
+  const di = new ManufacturerDiState({
+    crypto: nodeCrypto,
+    keys,
+    store,
+    rvInfo,
+    ownerKeys,
+    tagRules: cfg.tagRules,
+    defaultTag: cfg.defaultTag,
+    sessionTtlSeconds: cfg.sessionTtlSeconds,
+    deviceCertValidityDays: cfg.deviceCertValidityDays,
+    log: app.log,
+  });
+  await app.register(fdoRoutes, {
+    responder: diResponder({ crypto: nodeCrypto, state: di }),
+    messageTypes: DI_REQUEST_TYPES,
+  });
+
+  const tokens = new ApiTokenStore(db.prisma, SERVICE);
+  await app.register(managementApi, {
+    prefix: '/api/v1',
+    tokens,
+    audit: new AuditLog(db.prisma, SERVICE),
+    tokenHint: 'fdo-manufacturer tokens create --name NAME --scope read|write|admin',
+    routes: (api) => managementRoutes(api, { store, di, crypto: nodeCrypto }),
+  });
+  const bootstrap = await tokens.ensureBootstrapToken(`${cfg.dataDir}/admin-token`);
+  if (bootstrap !== null) app.log.info({ file: bootstrap }, 'first start: an admin API token was written to this file');
+  return app;
 }

@@ -1,1 +1,2 @@
-export { build, DEFAULT_PORT, type ManufacturerConfig } from './app.js';
+export { build, DEFAULT_PORT, SERVICE, type ManufacturerConfig } from './app.js';
+export { ConfigError, loadConfig } from './config.js';

@@ -1,6 +1,10 @@
+/** Starts the manufacturer service and listens until SIGINT/SIGTERM. */
 import { listen } from '@fdo/server-kit';
-import { build, DEFAULT_PORT } from './app.js';
+import { build } from './app.js';
+import { loadConfig, type ManufacturerConfig } from './config.js';
 
-const port = Number(process.env.PORT ?? DEFAULT_PORT);
-const host = process.env.HOST ?? '127.0.0.1';
-await listen(build(), port, host);
+export async function serve(overrides: Partial<ManufacturerConfig> = {}): Promise<string> {
+  const config = loadConfig(process.env, overrides);
+  const app = await build(config);
+  return listen(app, config.port, config.host);
+}

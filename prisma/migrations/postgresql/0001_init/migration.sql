@@ -36,6 +36,38 @@ CREATE TABLE "service_secret" (
 );
 
 -- CreateTable
+CREATE TABLE "mfg_voucher" (
+    "id" SERIAL NOT NULL,
+    "guid" TEXT NOT NULL,
+    "serial_number" TEXT NOT NULL,
+    "device_info" TEXT NOT NULL,
+    "tag" TEXT,
+    "device_key_type" INTEGER NOT NULL,
+    "device_cert_sha256" TEXT NOT NULL,
+    "voucher" BYTEA NOT NULL,
+    "entry_count" INTEGER NOT NULL,
+    "owner_key_sha256" TEXT,
+    "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "extended_at" TIMESTAMP(3),
+
+    CONSTRAINT "mfg_voucher_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "mfg_di_session" (
+    "id" TEXT NOT NULL,
+    "header" BYTEA NOT NULL,
+    "cert_chain" BYTEA,
+    "serial_number" TEXT NOT NULL,
+    "device_key_type" INTEGER NOT NULL,
+    "tag" TEXT,
+    "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "expires_at" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "mfg_di_session_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
 CREATE TABLE "rv_registration" (
     "guid" TEXT NOT NULL,
     "to1d" BYTEA NOT NULL,
@@ -86,6 +118,21 @@ CREATE INDEX "api_token_service_idx" ON "api_token"("service");
 
 -- CreateIndex
 CREATE INDEX "audit_event_service_at_idx" ON "audit_event"("service", "at");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "mfg_voucher_guid_key" ON "mfg_voucher"("guid");
+
+-- CreateIndex
+CREATE INDEX "mfg_voucher_serial_number_idx" ON "mfg_voucher"("serial_number");
+
+-- CreateIndex
+CREATE INDEX "mfg_voucher_tag_id_idx" ON "mfg_voucher"("tag", "id");
+
+-- CreateIndex
+CREATE INDEX "mfg_voucher_created_at_idx" ON "mfg_voucher"("created_at");
+
+-- CreateIndex
+CREATE INDEX "mfg_di_session_expires_at_idx" ON "mfg_di_session"("expires_at");
 
 -- CreateIndex
 CREATE INDEX "rv_registration_expires_at_idx" ON "rv_registration"("expires_at");

@@ -1,0 +1,93 @@
+/**
+ * `GET /vouchers`: vouchers in creation order, filtered and paged by cursor.
+ * `GET /vouchers/:guid`: one voucher, as JSON (default), `?format=pem` or `?format=cbor`.
+ */
+import { OwnershipVoucher, voucherToPem } from '@fdo/protocol';
+import type { FastifyInstance } from 'fastify';
+import { errorReplySchema } from '@fdo/server-kit';
+import {
+  filterOf,
+  filterQueryProperties,
+  guidParam,
+  notFound,
+  voucherJson,
+  voucherSchema,
+  type ApiDeps,
+  type FilterQuery,
+} from './common.js';
+
+const MAX_PAGE = 1000;
+
+export async function voucherRoutes(api: FastifyInstance, { store }: ApiDeps): Promise<void> {
+  api.get<{ Querystring: FilterQuery & { limit?: number; cursor?: string } }>(
+    '/vouchers',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            ...filterQueryProperties,
+            limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 100 },
+            cursor: { type: 'string', pattern: '^[0-9]{1,15}$', description: 'nextCursor of the previous page' },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: { vouchers: { type: 'array', items: voucherSchema }, nextCursor: { type: ['string', 'null'] } },
+            required: ['vouchers', 'nextCursor'],
+          },
+          400: errorReplySchema,
+        },
+      },
+    },
+    async (request) => {
+      const limit = request.query.limit ?? 100;
+      const after = request.query.cursor === undefined ? undefined : Number(request.query.cursor);
+      const rows = await store.listVouchers(filterOf(request.query), {
+        limit,
+        ...(after === undefined ? {} : { after }),
+      });
+      return {
+        vouchers: rows.map(voucherJson),
+        nextCursor: rows.length === limit ? String(rows.at(-1)!.id) : null,
+      };
+    },
+  );
+
+  api.get<{ Params: { guid: string }; Querystring: { format?: 'json' | 'pem' | 'cbor' } }>(
+    '/vouchers/:guid',
+    {
+      schema: {
+        params: { type: 'object', properties: { guid: { type: 'string' } }, required: ['guid'] },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { format: { type: 'string', enum: ['json', 'pem', 'cbor'], default: 'json' } },
+        },
+        response: { 200: voucherSchema, 400: errorReplySchema, 404: errorReplySchema },
+      },
+    },
+    async (request, reply) => {
+      const guid = guidParam(request.params.guid);
+      const row = await store.findVoucher(guid);
+      if (row === null) throw notFound(guid);
+      switch (request.query.format ?? 'json') {
+        case 'pem':
+          // The voucher only: a manufacturer export never carries a private key.
+          return reply
+            .type('application/x-pem-file')
+            .header('Content-Disposition', `attachment; filename="${guid}.pem"`)
+            .send(voucherToPem(OwnershipVoucher.decode(row.voucher)));
+        case 'cbor':
+          return reply
+            .type('application/cbor')
+            .header('Content-Disposition', `attachment; filename="${guid}.cbor"`)
+            .send(Buffer.from(row.voucher));
+        default:
+          return voucherJson(row);
+      }
+    },
+  );
+}
