@@ -20,7 +20,6 @@ export function createApp(options: AppOptions): FastifyInstance {
   const app = Fastify({
     logger: options.logger === false ? false : loggerOptions(options.service),
     bodyLimit: options.bodyLimit ?? FDO_MAX_MESSAGE_SIZE,
-    disableRequestLogging: false,
   });
   // FDO bodies are single CBOR items; the protocol layer decodes them (FDO 1.1 §4.3).
   app.addContentTypeParser('application/cbor', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
