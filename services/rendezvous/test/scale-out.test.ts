@@ -11,17 +11,13 @@ import {
   runTO1,
   RVTO2Addr,
 } from '@fdo/protocol';
-import { postgresTarget, type TestContext } from '@fdo/storage/testing';
+import { postgresTarget, sqliteTarget, type TestContext } from '@fdo/storage/testing';
 import { alternatingTransport, makeDevice, startRendezvous } from './helpers.js';
 
-/**
- * Scale-out runs on PostgreSQL. Two instances on one SQLite file in ONE process are not a supported
- * set-up: storage's migration step opens the file with its own copy of SQLite and closing it drops the
- * POSIX locks the other instance's connection holds (SQLITE_CORRUPT seen); separate processes are fine.
- */
+/** Scale-out is PostgreSQL's job, but two instances on one SQLite file (in one process, here) work too. */
 async function sharedDatabases(t: TestContext) {
   const pg = await postgresTarget(t);
-  return pg === null ? [] : [pg];
+  return pg === null ? [sqliteTarget(t)] : [sqliteTarget(t), pg];
 }
 
 const owner = [RVTO2Addr.fromUrl('https://owner.example.com:8443')];
