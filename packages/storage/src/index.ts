@@ -19,3 +19,4 @@ export {
 } from './api-tokens.js';
 export { serviceSecret } from './secrets.js';
 export { AuditLog, type AuditEntry } from './audit.js';
+export { runDbCli, USAGE as DB_USAGE } from './cli.js';
