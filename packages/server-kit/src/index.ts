@@ -17,3 +17,13 @@ export {
   type ManagementApiOptions,
 } from './management.js';
 export { SealedTokenError, SealedTokens, type SealedTokenFailure, type SealedTokensOptions } from './sealed-token.js';
+export {
+  nodeIo,
+  runServiceCli,
+  tokensCommand,
+  TOKENS_USAGE,
+  UsageError,
+  type CliCommand,
+  type CliIo,
+  type ServiceCliOptions,
+} from './cli.js';

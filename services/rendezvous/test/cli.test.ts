@@ -41,9 +41,13 @@ t.test('fdo-rendezvous tokens create, list, revoke', async (t) => {
   t.equal((await run(['tokens', 'revoke', principal!.tokenId], env)).code, 1);
 
   t.equal((await run(['tokens', 'create', '--name', 'x'], env)).code, 2);
-  t.equal((await run(['tokens', 'create', '--name', 'x', '--scope', 'root'], env)).code, 1);
+  t.equal(
+    (await run(['tokens', 'create', '--name', 'x', '--scope', 'root'], env)).code,
+    2,
+    'a bad scope is a usage error',
+  );
   t.equal((await run(['launch'], env)).code, 2);
   const bad = await run(['tokens', 'list'], { FDO_RV_DATABASE_URL: 'mysql://nope' });
-  t.equal(bad.code, 1);
+  t.equal(bad.code, 2, 'a configuration error');
   t.match(bad.stderr, /FDO_RV_DATABASE_URL/);
 });
