@@ -316,7 +316,11 @@ t.test('refusals', async (t) => {
 
   await t.test('a token from no session, and no token', async (t) => {
     const r = owner(store);
-    await t.rejects(r({ msgType: 62, body: new Uint8Array([0x81, 0x00]), token: 'nope' }), { fdoCode: 1 });
-    await t.rejects(r({ msgType: 62, body: new Uint8Array([0x81, 0x00]), token: undefined }), { fdoCode: 1 });
+    await t.rejects(r({ msgType: 62, body: new Uint8Array([0x81, 0x00]), token: 'nope' }), {
+      name: 'InvalidTokenError',
+    });
+    await t.rejects(r({ msgType: 62, body: new Uint8Array([0x81, 0x00]), token: undefined }), {
+      name: 'InvalidTokenError',
+    });
   });
 });
