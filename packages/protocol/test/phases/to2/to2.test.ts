@@ -21,6 +21,22 @@ import { PublicKey } from '../../../src/types/public-key.js';
 import { extendVoucher, type OwnershipVoucher } from '../../../src/voucher/index.js';
 import { keyPair, LoopbackTransport, makeDevice, type TestDevice } from '../to0/fixtures.js';
 import type { PrivateKeyDer } from '../../../src/crypto/provider.js';
+import { signatureAlgorithmByName } from '../../../src/cose/algorithms.js';
+import { kdf, respondDevice } from '../../../src/kex/index.js';
+import {
+  decodeTO2ProveOVHdr,
+  encodeTO2DeviceServiceInfo,
+  encodeTO2DeviceServiceInfoReady,
+  encodeTO2GetOVNextEntry,
+  encodeTO2HelloDevice,
+  encodeTO2ProveDevice,
+  signTO2ProveDevice,
+} from '../../../src/messages/index.js';
+import { sigInfoFor } from '../../../src/phases/index.js';
+import { devmodMessages } from '../../../src/serviceinfo/index.js';
+import { cipherSuite, createSessionCrypto, keyMaterialLength, splitKeyMaterial } from '../../../src/session/index.js';
+import { newNonce } from '../../../src/types/guid.js';
+import { HMac } from '../../../src/types/hash.js';
 
 /** Sessions kept as JSON text (proving they serialise), versioned, with outcomes recorded. */
 class MemoryOwner implements To2OwnerState {
@@ -324,3 +340,113 @@ t.test('refusals', async (t) => {
     });
   });
 });
+
+t.test(
+  'sizes: the device message limit bounds our ServiceInfo; an oversized device ServiceInfo is refused',
+  async (t) => {
+    const device = await makeDevice();
+    const store = new MemoryOwner();
+    store.add(device.voucher, device.ownerKey.privateKey);
+    const chatty: OwnerServiceInfoModule<number> = {
+      name: 'test.chatty',
+      start: () => 0,
+      produce: (n, ctx) => ({
+        state: n + 1,
+        messages:
+          n === 0 ? Array.from({ length: 30 }, () => ({ message: 'm', value: 'y'.repeat(ctx.budget - 30) })) : [],
+        done: n > 0,
+      }),
+      receive: (n) => n,
+    };
+    const sink: DeviceServiceInfoModule = { name: 'test.chatty', receive: () => undefined };
+    const transport = new LoopbackTransport(owner(store, { serviceInfoModules: [chatty] }));
+    const replies: number[] = [];
+    const spy: FdoTransport = {
+      async send(type, body) {
+        const reply = await transport.send(type, body);
+        if (reply.msgType === 69) replies.push(reply.body.length);
+        return reply;
+      },
+    };
+    await onboard(spy, device, {
+      serviceInfoModules: [sink],
+      maxDeviceMessageSize: 700,
+      maxOwnerServiceInfoSize: 4000,
+    });
+    t.ok(replies.length > 30, `${replies.length} OwnerServiceInfo messages`);
+    t.ok(Math.max(...replies) <= 700, `largest encrypted OwnerServiceInfo ${Math.max(...replies)} ≤ 700 bytes`);
+
+    // A device that ignores maxDeviceServiceInfoSz (driven by hand up to TO2.DeviceServiceInfo).
+    const r = owner(store, { maxDeviceServiceInfoSize: 256 });
+    const tr = new LoopbackTransport(r);
+    const { tunnel } = await handDevice(tr, device);
+    const big = encodeTO2DeviceServiceInfo({
+      isMoreServiceInfo: false,
+      serviceInfo: devmodMessages({ ...devmod, device: 'z'.repeat(300) }, []),
+    });
+    await refused(t, tr.send(68, tunnel.encrypt(big)), ErrorCode.InvalidMessageError, /maxDeviceServiceInfoSz of 256/);
+    t.match(store.failed.at(-1), { step: 68 });
+    // A message above maxOwnerMessageSize is refused before anything is read.
+    const small = owner(store, { maxOwnerMessageSize: 300 });
+    await t.rejects(small({ msgType: 60, body: new Uint8Array(301), token: undefined }), { name: 'MessageBodyError' });
+  },
+);
+
+t.test('an interrupted TO2 leaves the device credential as it was and can start again', async (t) => {
+  const device = await makeDevice();
+  const store = new MemoryOwner();
+  store.add(device.voucher, device.ownerKey.privateKey);
+  const inner = new LoopbackTransport(owner(store));
+  const cut: FdoTransport = {
+    async send(type, body) {
+      if (type === 68) throw new Error('connection reset');
+      return inner.send(type, body);
+    },
+  };
+  await t.rejects(onboard(cut, device), { message: 'connection reset' });
+  t.equal(store.completed.length, 0);
+  const result = await onboard(new LoopbackTransport(owner(store)), device);
+  t.equal(store.completed.length, 1);
+  t.notSame(toHex(result.replacementCredential.guid), toHex(device.guid));
+});
+
+t.test('RSA device key with an RSA owner (ASYMKEX2048)', async (t) => {
+  const device = await makeDevice({ ownerKind: 'rsa2048', deviceKind: 'rsa2048' });
+  const store = new MemoryOwner();
+  store.add(device.voucher, device.ownerKey.privateKey);
+  const result = await onboard(new LoopbackTransport(owner(store)), device, { kexSuite: 'ASYMKEX2048' });
+  t.equal(result.credentialReused, false);
+});
+
+/** A device driven message by message up to (not including) TO2.DeviceServiceInfo. */
+async function handDevice(tr: FdoTransport, device: TestDevice) {
+  const hello = encodeTO2HelloDevice({
+    maxDeviceMessageSize: 0,
+    guid: device.guid,
+    nonceTO2ProveOV: newNonce(nodeCrypto),
+    kexSuiteName: 'ECDH256',
+    cipherSuiteName: 1,
+    eASigInfo: sigInfoFor('ES256'),
+  });
+  const prove = decodeTO2ProveOVHdr((await tr.send(60, hello)).body);
+  for (let i = 0; i < prove.payload.numOVEntries; i++) await tr.send(62, encodeTO2GetOVNextEntry({ entryNum: i }));
+  const kex = respondDevice(nodeCrypto, 'ECDH256', prove.payload.xAKeyExchange);
+  const proof = signTO2ProveDevice(
+    nodeCrypto,
+    { alg: signatureAlgorithmByName('ES256'), key: device.deviceKey.privateKey },
+    {
+      guid: device.guid,
+      nonceTO2ProveDv: prove.nonceTO2ProveDv,
+      nonceTO2SetupDv: newNonce(nodeCrypto),
+      xBKeyExchange: kex.xB,
+    },
+  );
+  const suite = cipherSuite(1);
+  const keys = splitKeyMaterial(suite, kdf(nodeCrypto, suite.prf, kex.shSe, kex.contextRand, keyMaterialLength(suite)));
+  const tunnel = createSessionCrypto(nodeCrypto, suite, keys);
+  await tr.send(64, encodeTO2ProveDevice(proof));
+  const hmac = HMac.compute(nodeCrypto, 'SHA-256', nodeCrypto.randomBytes(32), new Uint8Array(1));
+  const ready = encodeTO2DeviceServiceInfoReady({ replacementHmac: hmac, maxOwnerServiceInfoSz: null });
+  await tr.send(66, tunnel.encrypt(ready));
+  return { tunnel };
+}
