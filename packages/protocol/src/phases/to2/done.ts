@@ -16,6 +16,7 @@ import { PublicKey } from '../../types/public-key.js';
 import { RendezvousInfo } from '../../types/rv-info.js';
 import { OwnershipVoucher } from '../../voucher/voucher.js';
 import { bytes, decryptBody, encryptReply, recordOf, type To2Answer, type To2Context } from './context.js';
+import { owner2PrivateKey } from './prove-device.js';
 import type { To2OwnerSession } from './state.js';
 
 const prev = { prevMsgType: MsgType.TO2Done };
@@ -44,7 +45,7 @@ export async function answerTO2Done(ctx: To2Context, s: To2OwnerSession, body: U
   await ctx.state.completeOnboarding(guid, {
     replacementVoucher,
     replacementHmac: hmac,
-    owner2Key: { pkcs8: bytes(r.owner2PrivateKey) },
+    owner2Key: owner2PrivateKey(record, r),
     credentialReused: hmac === null,
     devmod: s.serviceInfo.devmod,
     serviceInfo: ownerServiceInfoResults(s.serviceInfo, ctx.modules),

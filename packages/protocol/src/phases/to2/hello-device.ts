@@ -12,7 +12,12 @@ import { FdoError, InvalidMessageError, InvalidOwnershipVoucherError, ResourceNo
 import { beginOwner } from '../../kex/exchange.js';
 import { checkKexSuite } from '../../kex/pairing.js';
 import { MsgType } from '../../messages/message-types.js';
-import { decodeTO2HelloDevice, encodeTO2ProveOVHdr, signTO2ProveOVHdr } from '../../messages/to2-prove.js';
+import {
+  decodeTO2HelloDevice,
+  encodeTO2ProveOVHdr,
+  signTO2ProveOVHdr,
+  type TO2HelloDevice,
+} from '../../messages/to2-prove.js';
 import { newOwnerServiceInfoState } from '../../serviceinfo/owner-driver.js';
 import { cipherSuite } from '../../session/cipher-suites.js';
 import { formatGuid, newNonce } from '../../types/guid.js';
@@ -21,7 +26,7 @@ import { SgType } from '../../types/sig-info.js';
 import type { OwnershipVoucher } from '../../voucher/voucher.js';
 import { deviceSignatureAlg } from '../to1/hello-rv.js';
 import { hex, type To2Context } from './context.js';
-import type { To2OwnerSession } from './state.js';
+import type { To2OwnerSession, To2VoucherRecord } from './state.js';
 
 const prev = { prevMsgType: MsgType.TO2HelloDevice };
 
@@ -55,6 +60,23 @@ export async function answerTO2HelloDevice(ctx: To2Context, body: Uint8Array): P
   if (record === null) {
     throw new ResourceNotFoundError(`no ownership voucher for GUID ${guid} here: import it first`, prev);
   }
+  try {
+    return proveOVHdr(ctx, record, hello, body);
+  } catch (err) {
+    // The device is known: its status shows why TO2 stopped.
+    const reason = err instanceof FdoError ? `error ${err.fdoCode}: ${err.message}` : 'internal error';
+    await ctx.state.failOnboarding(hello.guid, MsgType.TO2HelloDevice, reason);
+    throw err;
+  }
+}
+
+function proveOVHdr(
+  ctx: To2Context,
+  record: To2VoucherRecord,
+  hello: TO2HelloDevice,
+  body: Uint8Array,
+): HelloDeviceResult {
+  const guid = formatGuid(hello.guid);
   const { voucher } = record;
   const ownerPublic = voucher.ownerPublicKey;
   if (voucher.entries.length === 0 || !equal(publicKeyOf(record.ownerKey).spki, ownerPublic.toDer().spki)) {

@@ -9,6 +9,7 @@ import { equal } from '../../cbor/bytes.js';
 import { decode, encode } from '../../cbor/codec.js';
 import { signatureAlgorithmByName } from '../../cose/algorithms.js';
 import { publicKeyOf } from '../../crypto/keys.js';
+import type { PrivateKeyDer } from '../../crypto/provider.js';
 import { FdoError, InvalidMessageError } from '../../errors.js';
 import { finishOwner } from '../../kex/exchange.js';
 import { kdf } from '../../kex/kdf.js';
@@ -63,7 +64,7 @@ export async function answerTO2ProveDevice(ctx: To2Context, s: To2OwnerSession, 
   const owner2Key = PublicKey.fromCbor(bytesCbor(replacement.owner2Key));
   const setup = signTO2SetupDevice(
     ctx.crypto,
-    { alg: signatureAlgorithmByName(owner2Key.signatureAlg), key: { pkcs8: bytes(replacement.owner2PrivateKey) } },
+    { alg: signatureAlgorithmByName(owner2Key.signatureAlg), key: owner2PrivateKey(record, replacement) },
     {
       rendezvousInfo: RendezvousInfo.fromCbor(bytesCbor(replacement.rvInfo)),
       guid: bytes(replacement.guid),
@@ -91,7 +92,12 @@ function replacementFor(ctx: To2Context, record: To2VoucherRecord): StoredReplac
     guid: hex(reuse ? voucher.guid : (choice.guid ?? newGuid(ctx.crypto))),
     rvInfo: hex(encode((choice.rvInfo ?? voucher.header.rvInfo).toCbor())),
     owner2Key: hex(encode(owner2Key.toCbor())),
-    owner2PrivateKey: hex(ownerKey.pkcs8),
+    owner2PrivateKey: keepKey ? null : hex(ownerKey.pkcs8),
     reuse,
   };
+}
+
+/** The Owner2 private key: the record's owner key unless the session names another. */
+export function owner2PrivateKey(record: To2VoucherRecord, r: StoredReplacement): PrivateKeyDer {
+  return r.owner2PrivateKey === null ? record.ownerKey : { pkcs8: bytes(r.owner2PrivateKey) };
 }

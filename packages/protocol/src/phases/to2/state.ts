@@ -24,11 +24,12 @@ export type To2Step = number | 'done' | 'failed';
 
 /** The replacement credential decided at TO2.ProveDevice (§5.5.8), as JSON. */
 export interface StoredReplacement {
-  /** Hex GUID, RendezvousInfo CBOR, Owner2Key PublicKey CBOR, Owner2 private key PKCS#8. */
+  /** Hex: GUID, RendezvousInfo CBOR, Owner2Key PublicKey CBOR. */
   guid: string;
   rvInfo: string;
   owner2Key: string;
-  owner2PrivateKey: string;
+  /** PKCS#8 hex of the Owner2 key when the record names another key; null: the voucher's owner key (no private key in the session). */
+  owner2PrivateKey: string | null;
   /** GUID, RV info and owner key are unchanged: the device may reuse its credential (§5.5.9). */
   reuse: boolean;
 }

@@ -18,6 +18,7 @@ import { CIPHER_SUITES } from '../../../src/session/index.js';
 import type { OwnerServiceInfoModule, DeviceServiceInfoModule } from '../../../src/serviceinfo/index.js';
 import type { DeviceCredential } from '../../../src/types/device-credential.js';
 import { PublicKey } from '../../../src/types/public-key.js';
+import { RendezvousInfo } from '../../../src/types/rv-info.js';
 import { extendVoucher, type OwnershipVoucher } from '../../../src/voucher/index.js';
 import { keyPair, LoopbackTransport, makeDevice, type TestDevice } from '../to0/fixtures.js';
 import type { PrivateKeyDer } from '../../../src/crypto/provider.js';
@@ -252,6 +253,7 @@ t.test('refusals', async (t) => {
       ErrorCode.InvalidOwnershipVoucher,
       /not extended/,
     );
+    t.match(s.failed.at(-1), { step: 60, reason: /not extended/ });
     // A forged entry (signed by the rogue key itself) passes the owner's check but not the device's.
     const rogue = keyPair('ec256');
     const forged = extendVoucher(
@@ -450,3 +452,24 @@ async function handDevice(tr: FdoTransport, device: TestDevice) {
   await tr.send(66, tunnel.encrypt(ready));
   return { tunnel };
 }
+
+t.test('a replacement owner key and RV info chosen by the owner end up in the device credential', async (t) => {
+  const device = await makeDevice();
+  const store = new MemoryOwner();
+  const next = keyPair('ec256');
+  const rvInfo = RendezvousInfo.fromUrls('https://rv2.example:8443');
+  store.add(device.voucher, device.ownerKey.privateKey, { replacement: { ownerKey: next.privateKey, rvInfo } });
+  const result = await onboard(new LoopbackTransport(owner(store)), device);
+  const outcome = store.completed[0]!.outcome;
+  t.same(outcome.owner2Key, next.privateKey);
+  t.ok(outcome.replacementVoucher!.header.publicKey.sameKey(PublicKey.fromDer(next.publicKey)));
+  t.ok(result.replacementCredential.matchesManufacturerKey(nodeCrypto, outcome.replacementVoucher!.header.publicKey));
+  t.same(result.replacementCredential.rvInfo.toCbor(), rvInfo.toCbor());
+  t.ok(
+    outcome.replacementVoucher!.hmac.verify(
+      nodeCrypto,
+      result.replacementCredential.hmacSecret,
+      outcome.replacementVoucher!.header.bytes,
+    ),
+  );
+});
