@@ -15,6 +15,7 @@ const protocolLayers = {
   session: ['messages', 'voucher', 'phases', 'serviceinfo', 'cli'],
   voucher: ['messages', 'session', 'phases', 'serviceinfo', 'cli'],
   messages: ['voucher', 'session', 'phases', 'serviceinfo', 'cli'],
+  serviceinfo: ['messages', 'voucher', 'kex', 'session', 'phases', 'cli'],
 };
 
 export default tseslint.config(

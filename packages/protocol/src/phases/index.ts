@@ -3,3 +3,4 @@ export { FdoPeerError, type FdoReply, type FdoTransport } from './transport.js';
 export * from './di/index.js';
 export * from './to0/index.js';
 export * from './to1/index.js';
+export * from './to2/index.js';

@@ -1,0 +1,172 @@
+/**
+ * TO2, owner role (FDO 1.1 §5.5): dispatches messages 60–70 and the device's error message (255).
+ *
+ * Stateless between messages: each message loads the session by its token, checks that it is the
+ * message the session expects next (anything else, a replay included, is error 101), and saves the
+ * session under optimistic versioning, so any instance may answer any message and two instances
+ * cannot both advance one session. A refused message after HelloDevice ends the session: it is
+ * marked failed and `failOnboarding` records the step and the reason.
+ */
+import type { CryptoProvider } from '../../crypto/provider.js';
+import { FdoError, InvalidMessageError, InvalidTokenError, MessageBodyError } from '../../errors.js';
+import { decodeErrorMessage } from '../../messages/error.js';
+import { messageName, MsgType } from '../../messages/message-types.js';
+import type { OwnerServiceInfoModule } from '../../serviceinfo/module.js';
+import { DEFAULT_SERVICE_INFO_SIZE } from '../../types/service-info.js';
+import { bytes, type To2Answer, type To2Context } from './context.js';
+import { answerTO2Done } from './done.js';
+import { answerTO2HelloDevice } from './hello-device.js';
+import { answerTO2GetOVNextEntry } from './ov-next-entry.js';
+import { answerTO2ProveDevice } from './prove-device.js';
+import { answerTO2DeviceServiceInfoReady } from './service-info-ready.js';
+import { answerTO2DeviceServiceInfo } from './service-info.js';
+import type { Clock, LoadedSession, Responder, ResponderResponse, To2OwnerSession, To2OwnerState } from './state.js';
+
+/** The messages a TO2 owner server answers (255: a device reporting why it stopped). */
+export const TO2_REQUEST_TYPES: readonly number[] = [
+  MsgType.TO2HelloDevice,
+  MsgType.TO2GetOVNextEntry,
+  MsgType.TO2ProveDevice,
+  MsgType.TO2DeviceServiceInfoReady,
+  MsgType.TO2DeviceServiceInfo,
+  MsgType.TO2Done,
+  MsgType.Error,
+];
+
+export interface To2ResponderOptions {
+  crypto: CryptoProvider;
+  state: To2OwnerState;
+  /** ServiceInfo modules offered to devices (each decides per device with `appliesTo`). */
+  serviceInfoModules?: readonly OwnerServiceInfoModule[];
+  /** maxOwnerMessageSize (ProveOVHdr): larger device messages are refused. Default 65535. */
+  maxOwnerMessageSize?: number;
+  /** maxDeviceServiceInfoSz (OwnerServiceInfoReady). Default 1300 (§3.9). */
+  maxDeviceServiceInfoSize?: number;
+  /** ServiceInfo rounds before a session is refused. Default 10000. */
+  maxServiceInfoRounds?: number;
+  /** Idle time after which a session's token is refused. Default 300 s. */
+  sessionTtlSeconds?: number;
+  now?: Clock;
+}
+
+const restart = 'start again with TO2.HelloDevice';
+
+export function to2Responder(options: To2ResponderOptions): Responder {
+  const ctx: To2Context = {
+    crypto: options.crypto,
+    state: options.state,
+    modules: options.serviceInfoModules ?? [],
+    maxOwnerMessageSize: options.maxOwnerMessageSize ?? 0xffff,
+    maxDeviceServiceInfoSize: options.maxDeviceServiceInfoSize ?? DEFAULT_SERVICE_INFO_SIZE,
+    maxServiceInfoRounds: options.maxServiceInfoRounds ?? 10_000,
+    sessionTtlSeconds: options.sessionTtlSeconds ?? 300,
+    now: options.now ?? Date.now,
+  };
+  return async ({ msgType, body, token }) => {
+    if (body.length > ctx.maxOwnerMessageSize) {
+      throw new MessageBodyError(
+        `message of ${body.length} bytes is larger than the maxOwnerMessageSize of ${ctx.maxOwnerMessageSize}`,
+        { prevMsgType: msgType },
+      );
+    }
+    if (msgType === MsgType.TO2HelloDevice) {
+      const { session, reply } = await answerTO2HelloDevice(ctx, body);
+      return { ...reply, token: await ctx.state.createSession(session) };
+    }
+    if (!TO2_REQUEST_TYPES.includes(msgType)) {
+      throw new InvalidMessageError(`message ${msgType} is not a TO2 request`, { prevMsgType: msgType });
+    }
+    const loaded = await load(ctx, token, msgType);
+    if (msgType === MsgType.Error) return deviceError(ctx, token!, loaded, body);
+    return advance(ctx, token!, loaded, msgType, body);
+  };
+}
+
+async function load(ctx: To2Context, token: string | undefined, msgType: number): Promise<LoadedSession> {
+  if (token === undefined) {
+    throw new InvalidTokenError(`no session token (Authorization: Bearer …); ${restart}`, { prevMsgType: msgType });
+  }
+  const loaded = await ctx.state.loadSession(token);
+  if (loaded === null) throw new InvalidTokenError(`unknown TO2 session token; ${restart}`, { prevMsgType: msgType });
+  const s = loaded.session;
+  if (s.step === 'done' || s.step === 'failed') {
+    throw new InvalidTokenError(`this TO2 session has ${s.step === 'done' ? 'ended' : 'failed'}; ${restart}`, {
+      prevMsgType: msgType,
+    });
+  }
+  if (s.expiresAt <= ctx.now()) {
+    throw new InvalidTokenError(`this TO2 session has expired; ${restart}`, { prevMsgType: msgType });
+  }
+  return loaded;
+}
+
+async function advance(
+  ctx: To2Context,
+  token: string,
+  loaded: LoadedSession,
+  msgType: number,
+  body: Uint8Array,
+): Promise<ResponderResponse> {
+  const s: To2OwnerSession = structuredClone(loaded.session);
+  let answer: To2Answer;
+  try {
+    if (msgType !== s.step) {
+      throw new InvalidMessageError(
+        `${messageName(msgType)} is out of order: this TO2 session expects ${messageName(s.step as number)}`,
+        { prevMsgType: msgType },
+      );
+    }
+    answer = await dispatch(ctx, s, msgType, body);
+  } catch (err) {
+    await fail(ctx, token, loaded, msgType, err);
+    throw err;
+  }
+  s.expiresAt = ctx.now() + ctx.sessionTtlSeconds * 1000;
+  if (!(await ctx.state.saveSession(token, s, loaded.version))) {
+    throw new InvalidMessageError(`${messageName(msgType)} was already answered for this session (a replay?)`, {
+      prevMsgType: msgType,
+    });
+  }
+  return { ...answer, token };
+}
+
+async function dispatch(ctx: To2Context, s: To2OwnerSession, msgType: number, body: Uint8Array): Promise<To2Answer> {
+  switch (msgType) {
+    case MsgType.TO2GetOVNextEntry:
+      return answerTO2GetOVNextEntry(ctx, s, body);
+    case MsgType.TO2ProveDevice:
+      return answerTO2ProveDevice(ctx, s, body);
+    case MsgType.TO2DeviceServiceInfoReady:
+      return answerTO2DeviceServiceInfoReady(ctx, s, body);
+    case MsgType.TO2DeviceServiceInfo: {
+      const record = await ctx.state.voucherFor(bytes(s.guid));
+      return answerTO2DeviceServiceInfo(ctx, s, body, record?.tags ?? []);
+    }
+    default:
+      return answerTO2Done(ctx, s, body);
+  }
+}
+
+/** Marks the session failed (only if nobody advanced it meanwhile) and records why. */
+async function fail(ctx: To2Context, token: string, loaded: LoadedSession, msgType: number, err: unknown) {
+  const reason = err instanceof FdoError ? `error ${err.fdoCode}: ${err.message}` : 'internal error';
+  const failed: To2OwnerSession = { ...loaded.session, step: 'failed' };
+  if (await ctx.state.saveSession(token, failed, loaded.version)) {
+    await ctx.state.failOnboarding(bytes(loaded.session.guid), msgType, reason);
+  }
+}
+
+/** The device stopped TO2 and says why (§3.7): record it and end the session. */
+async function deviceError(ctx: To2Context, token: string, loaded: LoadedSession, body: Uint8Array) {
+  const em = decodeErrorMessage(body);
+  const failed: To2OwnerSession = { ...loaded.session, step: 'failed' };
+  if (await ctx.state.saveSession(token, failed, loaded.version)) {
+    await ctx.state.failOnboarding(
+      bytes(loaded.session.guid),
+      em.prevMsgType,
+      `the device refused ${messageName(em.prevMsgType)} with error ${em.code}: ${em.message}`,
+    );
+  }
+  // Nothing follows an error message; echo it so the transport has a body to return.
+  return { msgType: MsgType.Error, body };
+}
