@@ -29,9 +29,15 @@ export class RegistrationStore {
 
   /**
    * Claims up to `limit` due rows (next attempt reached, lease expired, voucher not onboarded unless
-   * it reuses its credential) for `leaseOwner` until `leaseUntil`.
+   * it reuses its credential) for `claimId` until `leaseUntil`. `due` says how many were found: fewer
+   * claimed than due means another instance took some first.
    */
-  async claim(claimId: string, now: Date, leaseUntil: Date, limit: number): Promise<ClaimedRegistration[]> {
+  async claim(
+    claimId: string,
+    now: Date,
+    leaseUntil: Date,
+    limit: number,
+  ): Promise<{ due: number; claimed: ClaimedRegistration[] }> {
     const due = await this.prisma.ownerRvRegistration.findMany({
       where: {
         nextAttemptAt: { lte: now },
@@ -43,7 +49,7 @@ export class RegistrationStore {
       take: limit,
       select: { id: true },
     });
-    if (due.length === 0) return [];
+    if (due.length === 0) return { due: 0, claimed: [] };
     await this.prisma.ownerRvRegistration.updateMany({
       where: { id: { in: due.map((d) => d.id) }, leaseUntil: { lt: now } },
       data: { leaseOwner: claimId, leaseUntil },
@@ -52,7 +58,7 @@ export class RegistrationStore {
       where: { leaseOwner: claimId },
       include: { voucher: { select: { guid: true, voucher: true, ownerKeySha256: true } } },
     });
-    return rows.map((r) => ({
+    const claimed = rows.map((r) => ({
       id: r.id,
       rvUrl: r.rvUrl,
       failures: r.failures,
@@ -60,6 +66,7 @@ export class RegistrationStore {
       voucher: new Uint8Array(r.voucher.voucher),
       ownerKeySha256: r.voucher.ownerKeySha256,
     }));
+    return { due: due.length, claimed };
   }
 
   /** Records a registration granted for `waitSeconds`, due again at `renewAt`; releases the lease. */

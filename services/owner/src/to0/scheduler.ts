@@ -96,13 +96,15 @@ export class To0Scheduler {
     for (;;) {
       const now = new Date(this.#now());
       const claimId = `${this.instanceId}:${++this.#round}`;
-      const rows = await store.claim(
+      const { due, claimed: rows } = await store.claim(
         claimId,
         now,
         new Date(now.getTime() + config.leaseSeconds * 1000),
         config.batchSize,
       );
-      if (rows.length === 0) return result;
+      if (due === 0) return result;
+      // Another instance claimed these first: look again (their leases now hide them).
+      if (rows.length === 0) continue;
       result.claimed += rows.length;
       let next = 0;
       const worker = async () => {
@@ -113,7 +115,7 @@ export class To0Scheduler {
         }
       };
       await Promise.all(Array.from({ length: Math.min(config.concurrency, rows.length) }, worker));
-      if (rows.length < config.batchSize) return result;
+      if (due < config.batchSize) return result;
     }
   }
 
