@@ -50,6 +50,9 @@ export function tempDir(t: TestContext, prefix = 'fdo-owner-test-'): string {
   return dir;
 }
 
+/** A request body as the tests send it. */
+export type RawBody = string | Uint8Array | ReadableStream<Uint8Array>;
+
 export interface ApiReply {
   status: number;
   headers: Headers;
@@ -65,7 +68,7 @@ export interface Owner {
   api(
     method: string,
     path: string,
-    options?: { token?: string | null; body?: unknown; raw?: BodyInit; contentType?: string },
+    options?: { token?: string | null; body?: unknown; raw?: RawBody; contentType?: string },
   ): Promise<ApiReply>;
   close(): Promise<void>;
 }
@@ -94,7 +97,7 @@ export async function startOwner(
   const api: Owner['api'] = async (method, path, opts = {}) => {
     const headers: Record<string, string> = {};
     if (opts.token !== null) headers.authorization = `Bearer ${opts.token ?? admin}`;
-    let body: BodyInit | undefined;
+    let body: RawBody | undefined;
     if (opts.raw !== undefined) {
       body = opts.raw;
       headers['content-type'] = opts.contentType ?? 'application/x-pem-file';
