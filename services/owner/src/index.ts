@@ -1,1 +1,24 @@
-export { build, DEFAULT_PORT, type OwnerConfig } from './app.js';
+export { build, DEFAULT_PORT, SERVICE, type BuildOptions, type OwnerHandle } from './app.js';
+export {
+  ConfigError,
+  KEY_KINDS,
+  loadConfig,
+  type ConfigOverrides,
+  type OwnerConfig,
+  type To0Config,
+} from './config.js';
+export { OwnerKeys, type OwnerKey } from './keys.js';
+export {
+  DeviceStatusStore,
+  type DeviceEvent,
+  type DeviceFacts,
+  type DeviceFilter,
+  type DeviceStatus,
+  type RendezvousStatus,
+} from './store/device-status.js';
+export { RegistrationStore, type ClaimedRegistration, type RendezvousCounts } from './store/registrations.js';
+export { DEVICE_STATES, VoucherStore, type DeviceState, type NewVoucher, type VoucherRow } from './store/vouchers.js';
+export { To0Scheduler, type RoundResult } from './to0/scheduler.js';
+export { VoucherImporter, type ImportResult, type ImportSummary } from './import/importer.js';
+export { pemBlocksOf, type PemItem } from './import/pem-stream.js';
+export { runOwnerCli, USAGE, type CliIo } from './cli.js';

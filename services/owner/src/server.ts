@@ -1,6 +1,6 @@
+// Runs one owner instance: configuration from FDO_OWNER_* variables (see config.ts).
 import { listen } from '@fdo/server-kit';
-import { build, DEFAULT_PORT } from './app.js';
+import { build } from './app.js';
 
-const port = Number(process.env.PORT ?? DEFAULT_PORT);
-const host = process.env.HOST ?? '127.0.0.1';
-await listen(build(), port, host);
+const app = await build();
+await listen(app, app.owner.config.port, app.owner.config.host);

@@ -68,6 +68,72 @@ CREATE TABLE "mfg_di_session" (
 );
 
 -- CreateTable
+CREATE TABLE "owner_voucher" (
+    "id" SERIAL NOT NULL,
+    "guid" TEXT NOT NULL,
+    "voucher" BYTEA NOT NULL,
+    "device_info" TEXT NOT NULL,
+    "owner_key_sha256" TEXT NOT NULL,
+    "manufacturer_key_sha256" TEXT NOT NULL,
+    "entry_count" INTEGER NOT NULL,
+    "state" TEXT NOT NULL,
+    "state_at" TIMESTAMP(3) NOT NULL,
+    "imported_at" TIMESTAMP(3) NOT NULL,
+    "registered_until" TIMESTAMP(3),
+    "to2_started_at" TIMESTAMP(3),
+    "onboarded_at" TIMESTAMP(3),
+    "failed_at" TIMESTAMP(3),
+    "failed_step" TEXT,
+    "failed_reason" TEXT,
+    "device_os" TEXT,
+    "device_arch" TEXT,
+    "device_version" TEXT,
+    "device_serial" TEXT,
+    "credential_reuse" BOOLEAN NOT NULL DEFAULT false,
+
+    CONSTRAINT "owner_voucher_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "owner_voucher_tag" (
+    "voucher_id" INTEGER NOT NULL,
+    "tag" TEXT NOT NULL,
+
+    CONSTRAINT "owner_voucher_tag_pkey" PRIMARY KEY ("voucher_id","tag")
+);
+
+-- CreateTable
+CREATE TABLE "owner_device_event" (
+    "id" SERIAL NOT NULL,
+    "guid" TEXT NOT NULL,
+    "at" TIMESTAMP(3) NOT NULL,
+    "step" TEXT NOT NULL,
+    "outcome" TEXT NOT NULL,
+    "message" TEXT,
+
+    CONSTRAINT "owner_device_event_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "owner_rv_registration" (
+    "id" SERIAL NOT NULL,
+    "voucher_id" INTEGER NOT NULL,
+    "rv_url" TEXT NOT NULL,
+    "state" TEXT NOT NULL,
+    "next_attempt_at" TIMESTAMP(3) NOT NULL,
+    "registered_at" TIMESTAMP(3),
+    "registered_until" TIMESTAMP(3),
+    "wait_seconds" INTEGER,
+    "failures" INTEGER NOT NULL DEFAULT 0,
+    "last_attempt_at" TIMESTAMP(3),
+    "last_error" TEXT,
+    "lease_owner" TEXT,
+    "lease_until" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "owner_rv_registration_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
 CREATE TABLE "rv_registration" (
     "guid" TEXT NOT NULL,
     "to1d" BYTEA NOT NULL,
@@ -135,6 +201,33 @@ CREATE INDEX "mfg_voucher_created_at_idx" ON "mfg_voucher"("created_at");
 CREATE INDEX "mfg_di_session_expires_at_idx" ON "mfg_di_session"("expires_at");
 
 -- CreateIndex
+CREATE UNIQUE INDEX "owner_voucher_guid_key" ON "owner_voucher"("guid");
+
+-- CreateIndex
+CREATE INDEX "owner_voucher_state_id_idx" ON "owner_voucher"("state", "id");
+
+-- CreateIndex
+CREATE INDEX "owner_voucher_imported_at_idx" ON "owner_voucher"("imported_at");
+
+-- CreateIndex
+CREATE INDEX "owner_voucher_state_at_idx" ON "owner_voucher"("state_at");
+
+-- CreateIndex
+CREATE INDEX "owner_voucher_tag_tag_voucher_id_idx" ON "owner_voucher_tag"("tag", "voucher_id");
+
+-- CreateIndex
+CREATE INDEX "owner_device_event_guid_id_idx" ON "owner_device_event"("guid", "id");
+
+-- CreateIndex
+CREATE INDEX "owner_rv_registration_next_attempt_at_idx" ON "owner_rv_registration"("next_attempt_at");
+
+-- CreateIndex
+CREATE INDEX "owner_rv_registration_rv_url_state_idx" ON "owner_rv_registration"("rv_url", "state");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "owner_rv_registration_voucher_id_rv_url_key" ON "owner_rv_registration"("voucher_id", "rv_url");
+
+-- CreateIndex
 CREATE INDEX "rv_registration_expires_at_idx" ON "rv_registration"("expires_at");
 
 -- CreateIndex
@@ -142,4 +235,10 @@ CREATE INDEX "rv_registration_owner_key_fingerprint_idx" ON "rv_registration"("o
 
 -- CreateIndex
 CREATE INDEX "rv_used_nonce_expires_at_idx" ON "rv_used_nonce"("expires_at");
+
+-- AddForeignKey
+ALTER TABLE "owner_voucher_tag" ADD CONSTRAINT "owner_voucher_tag_voucher_id_fkey" FOREIGN KEY ("voucher_id") REFERENCES "owner_voucher"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "owner_rv_registration" ADD CONSTRAINT "owner_rv_registration_voucher_id_fkey" FOREIGN KEY ("voucher_id") REFERENCES "owner_voucher"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 

@@ -1,0 +1,111 @@
+/**
+ * What the owner's management routes share: their dependencies, REST errors, GUID and date parameters,
+ * cursor paging and the filter query. Private keys are never part of any reply.
+ */
+import { formatGuid, parseGuid } from '@fdo/protocol';
+import type { OwnerKeys } from '../../keys.js';
+import type { DeviceStatusStore } from '../../store/device-status.js';
+import type { RegistrationStore } from '../../store/registrations.js';
+import { DEVICE_STATES, type DeviceState, type VoucherFilter, type VoucherStore } from '../../store/vouchers.js';
+
+export interface ApiDeps {
+  vouchers: VoucherStore;
+  devices: DeviceStatusStore;
+  registrations: RegistrationStore;
+  keys: OwnerKeys;
+  /** Device CA certificates (DER) checked at import; empty: off. */
+  deviceCas: readonly Uint8Array[];
+  importMaxBytes: number;
+  now: () => number;
+  /** Wakes the TO0 scheduler (after an import or a re-register request); no-op when it is off. */
+  wakeScheduler: () => void;
+}
+
+/** A REST error: the management API's error handler replies `{ error: code, message }` with `statusCode`. */
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const notFound = (guid: string) => new ApiError(404, 'not_found', `no voucher with GUID ${guid}`);
+
+/** A GUID from a URL or query: 32 hex digits, dashes optional; canonical form back. */
+export function guidParam(text: string): string {
+  try {
+    return formatGuid(parseGuid(text));
+  } catch {
+    throw new ApiError(400, 'invalid_guid', `"${text}" is not a GUID (32 hex digits, dashes optional)`);
+  }
+}
+
+function dateParam(name: string, text: string | undefined): Date | undefined {
+  if (text === undefined) return undefined;
+  const d = new Date(text);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(d.getTime())) {
+    throw new ApiError(400, 'invalid_request', `${name}: "${text}" is not an ISO 8601 date or date-time`);
+  }
+  return d;
+}
+
+export interface FilterQuery {
+  guid?: string;
+  tag?: string;
+  state?: DeviceState;
+  from?: string;
+  to?: string;
+}
+
+export const TAG_SCHEMA = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[^\\u0000-\\u001f]+$' } as const;
+
+/** Query-string properties of the voucher/device filter, for route schemas. */
+export const filterQueryProperties = {
+  guid: { type: 'string', maxLength: 36, description: 'GUID, dashes optional' },
+  tag: { ...TAG_SCHEMA, description: 'devices carrying this tag' },
+  state: { type: 'string', enum: DEVICE_STATES, description: 'device state' },
+  from: { type: 'string', description: 'imported at or after (ISO 8601)' },
+  to: { type: 'string', description: 'imported before (ISO 8601)' },
+} as const;
+
+export const pageQueryProperties = {
+  limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+  cursor: { type: 'string', pattern: '^[0-9]{1,15}$', description: 'nextCursor of the previous page' },
+} as const;
+
+export function filterOf(q: FilterQuery): VoucherFilter {
+  const from = dateParam('from', q.from);
+  const to = dateParam('to', q.to);
+  if (from !== undefined && to !== undefined && from >= to) {
+    throw new ApiError(400, 'invalid_request', '"from" must be before "to"');
+  }
+  return {
+    ...(q.guid === undefined ? {} : { guid: guidParam(q.guid) }),
+    ...(q.tag === undefined ? {} : { tag: q.tag }),
+    ...(q.state === undefined ? {} : { state: q.state }),
+    ...(from === undefined ? {} : { from }),
+    ...(to === undefined ? {} : { to }),
+  };
+}
+
+/** `{ limit, after }` from `?limit=&cursor=`. */
+export function pageOf(q: { limit?: number; cursor?: string }): { limit: number; after?: number } {
+  const limit = q.limit ?? 100;
+  return q.cursor === undefined ? { limit } : { limit, after: Number(q.cursor) };
+}
+
+/** The cursor of the page after `rows` (null when this page was the last). */
+export function nextCursor(rows: readonly { id: number }[], limit: number): string | null {
+  return rows.length === limit ? String(rows.at(-1)!.id) : null;
+}
+
+export const guidParams = {
+  type: 'object',
+  properties: { guid: { type: 'string', maxLength: 64 } },
+  required: ['guid'],
+} as const;
+
+export const iso = (d: Date | null): string | null => d?.toISOString() ?? null;

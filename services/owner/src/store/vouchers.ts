@@ -1,0 +1,229 @@
+/**
+ * The owner's vouchers over Prisma: batched import (one transaction per batch), listing by cursor,
+ * lookup, deletion and tags. Each voucher row also carries its device's status (see device-status.ts)
+ * and owns its TO0 work rows (registrations.ts). Prisma is imported only under store/.
+ */
+import type { Prisma, PrismaClient } from '@fdo/storage';
+
+export const DEVICE_STATES = ['imported', 'registered', 'to2-started', 'onboarded', 'failed'] as const;
+export type DeviceState = (typeof DEVICE_STATES)[number];
+
+export interface NewVoucher {
+  guid: string;
+  voucher: Uint8Array;
+  deviceInfo: string;
+  ownerKeySha256: string;
+  manufacturerKeySha256: string;
+  entryCount: number;
+  /** Rendezvous servers to register at (owner-side endpoints of the voucher's RV info). */
+  rvUrls: string[];
+}
+
+export type ImportOutcome = { result: 'imported' | 'duplicate' } | { result: 'rejected'; reason: string };
+
+export interface VoucherRow {
+  id: number;
+  guid: string;
+  voucher: Uint8Array;
+  deviceInfo: string;
+  ownerKeySha256: string;
+  manufacturerKeySha256: string;
+  entryCount: number;
+  state: string;
+  importedAt: Date;
+  credentialReuse: boolean;
+  tags: string[];
+}
+
+export interface VoucherFilter {
+  guid?: string;
+  tag?: string;
+  state?: DeviceState;
+  /** importedAt ≥ from */
+  from?: Date;
+  /** importedAt < to */
+  to?: Date;
+}
+
+const bytes = (b: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(b);
+
+export function voucherWhere(filter: VoucherFilter): Prisma.OwnerVoucherWhereInput {
+  const where: Prisma.OwnerVoucherWhereInput = {};
+  if (filter.guid !== undefined) where.guid = filter.guid;
+  if (filter.state !== undefined) where.state = filter.state;
+  if (filter.tag !== undefined) where.tags = { some: { tag: filter.tag } };
+  if (filter.from !== undefined || filter.to !== undefined) {
+    where.importedAt = {
+      ...(filter.from === undefined ? {} : { gte: filter.from }),
+      ...(filter.to === undefined ? {} : { lt: filter.to }),
+    };
+  }
+  return where;
+}
+
+const withTags = { tags: { select: { tag: true }, orderBy: { tag: 'asc' } } } as const;
+type RowWithTags = Prisma.OwnerVoucherGetPayload<{ include: typeof withTags }>;
+
+function rowOf(r: RowWithTags): VoucherRow {
+  return {
+    id: r.id,
+    guid: r.guid,
+    voucher: new Uint8Array(r.voucher),
+    deviceInfo: r.deviceInfo,
+    ownerKeySha256: r.ownerKeySha256,
+    manufacturerKeySha256: r.manufacturerKeySha256,
+    entryCount: r.entryCount,
+    state: r.state,
+    importedAt: r.importedAt,
+    credentialReuse: r.credentialReuse,
+    tags: r.tags.map((t) => t.tag),
+  };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: string }).code === 'P2002';
+}
+
+export class VoucherStore {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /**
+   * Imports a batch in one transaction: a GUID already held with the same bytes is a duplicate, with other
+   * bytes a rejection; the rest are inserted with their tags, TO0 work rows and an import event. Outcomes
+   * are in input order. A concurrent import of the same GUID makes the batch retry once.
+   */
+  async importBatch(items: readonly NewVoucher[], tags: readonly string[], now: Date): Promise<ImportOutcome[]> {
+    try {
+      return await this.#importBatch(items, tags, now);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      return this.#importBatch(items, tags, now);
+    }
+  }
+
+  #importBatch(items: readonly NewVoucher[], tags: readonly string[], now: Date): Promise<ImportOutcome[]> {
+    return this.prisma.$transaction(
+      async (tx) => {
+        const existing = await tx.ownerVoucher.findMany({
+          where: { guid: { in: items.map((i) => i.guid) } },
+          select: { guid: true, voucher: true },
+        });
+        const held = new Map<string, Uint8Array>(existing.map((e) => [e.guid, new Uint8Array(e.voucher)]));
+        const outcomes: ImportOutcome[] = [];
+        const fresh: NewVoucher[] = [];
+        for (const item of items) {
+          const prior = held.get(item.guid);
+          if (prior === undefined) {
+            held.set(item.guid, item.voucher);
+            fresh.push(item);
+            outcomes.push({ result: 'imported' });
+          } else if (sameBytes(prior, item.voucher)) {
+            outcomes.push({ result: 'duplicate' });
+          } else {
+            outcomes.push({
+              result: 'rejected',
+              reason: `another voucher for GUID ${item.guid} is already imported; delete it first to replace it`,
+            });
+          }
+        }
+        if (fresh.length === 0) return outcomes;
+        const created = await tx.ownerVoucher.createManyAndReturn({
+          data: fresh.map((v) => ({
+            guid: v.guid,
+            voucher: bytes(v.voucher),
+            deviceInfo: v.deviceInfo,
+            ownerKeySha256: v.ownerKeySha256,
+            manufacturerKeySha256: v.manufacturerKeySha256,
+            entryCount: v.entryCount,
+            state: 'imported',
+            stateAt: now,
+            importedAt: now,
+          })),
+          select: { id: true, guid: true },
+        });
+        const ids = new Map(created.map((c) => [c.guid, c.id]));
+        if (tags.length > 0) {
+          await tx.ownerVoucherTag.createMany({
+            data: created.flatMap((c) => tags.map((tag) => ({ voucherId: c.id, tag }))),
+          });
+        }
+        const rv = fresh.flatMap((v) =>
+          [...new Set(v.rvUrls)].map((rvUrl) => ({
+            voucherId: ids.get(v.guid)!,
+            rvUrl,
+            state: 'pending',
+            nextAttemptAt: now,
+            leaseUntil: new Date(0),
+          })),
+        );
+        if (rv.length > 0) await tx.ownerRvRegistration.createMany({ data: rv });
+        await tx.ownerDeviceEvent.createMany({
+          data: fresh.map((v) => ({
+            guid: v.guid,
+            at: now,
+            step: 'import',
+            outcome: 'ok',
+            message: `voucher imported (${v.entryCount} entries; rendezvous: ${v.rvUrls.length === 0 ? 'none usable by the owner' : v.rvUrls.join(', ')})`,
+          })),
+        });
+        return outcomes;
+      },
+      { timeout: 60_000, maxWait: 60_000 },
+    );
+  }
+
+  /** One page in import order, after the row with id `after`. */
+  async list(filter: VoucherFilter, page: { limit: number; after?: number }): Promise<VoucherRow[]> {
+    const rows = await this.prisma.ownerVoucher.findMany({
+      where: { ...voucherWhere(filter), ...(page.after === undefined ? {} : { id: { gt: page.after } }) },
+      orderBy: { id: 'asc' },
+      take: page.limit,
+      include: withTags,
+    });
+    return rows.map(rowOf);
+  }
+
+  async find(guid: string): Promise<VoucherRow | null> {
+    const row = await this.prisma.ownerVoucher.findUnique({ where: { guid }, include: withTags });
+    return row === null ? null : rowOf(row);
+  }
+
+  /** Removes the voucher, its tags, TO0 rows and timeline; false when there was none. */
+  async delete(guid: string): Promise<boolean> {
+    return this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.ownerVoucher.deleteMany({ where: { guid } });
+      if (count === 0) return false;
+      await tx.ownerDeviceEvent.deleteMany({ where: { guid } });
+      return true;
+    });
+  }
+
+  /** Replaces the voucher's tags; false when there is no such voucher. */
+  async setTags(guid: string, tags: readonly string[], now: Date): Promise<boolean> {
+    return this.prisma.$transaction(async (tx) => {
+      const row = await tx.ownerVoucher.findUnique({ where: { guid }, select: { id: true } });
+      if (row === null) return false;
+      await tx.ownerVoucherTag.deleteMany({ where: { voucherId: row.id } });
+      const unique = [...new Set(tags)];
+      if (unique.length > 0)
+        await tx.ownerVoucherTag.createMany({ data: unique.map((tag) => ({ voucherId: row.id, tag })) });
+      await tx.ownerDeviceEvent.create({
+        data: { guid, at: now, step: 'api', outcome: 'info', message: `tags set to [${unique.join(', ')}]` },
+      });
+      return true;
+    });
+  }
+
+  /** Opts a voucher in or out of credential reuse (keeps TO0 going after onboarding). */
+  async setCredentialReuse(guid: string, enabled: boolean): Promise<boolean> {
+    const { count } = await this.prisma.ownerVoucher.updateMany({
+      where: { guid },
+      data: { credentialReuse: enabled },
+    });
+    return count === 1;
+  }
+}
