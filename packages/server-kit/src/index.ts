@@ -27,3 +27,4 @@ export {
   type CliIo,
   type ServiceCliOptions,
 } from './cli.js';
+export { ApiError, guidParam, timeRangeParams } from './rest.js';

@@ -2,7 +2,8 @@
  * What the management routes share: their dependencies, REST errors, the voucher filter read from a
  * query string, and the JSON form of a voucher. Private keys are never part of any reply.
  */
-import { formatGuid, parseGuid, pkTypeName, type CryptoProvider, type PkType } from '@fdo/protocol';
+import { pkTypeName, type CryptoProvider, type PkType } from '@fdo/protocol';
+import { ApiError, guidParam, timeRangeParams } from '@fdo/server-kit';
 import type { ManufacturerDiState } from '../../di-state.js';
 import type { VoucherFilter, VoucherRecord, VoucherStore } from '../../store/voucher-store.js';
 
@@ -12,36 +13,7 @@ export interface ApiDeps {
   crypto: CryptoProvider;
 }
 
-/** A REST error: the management API's error handler replies `{ error: code, message }` with `statusCode`. */
-export class ApiError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export const notFound = (guid: string) => new ApiError(404, 'not_found', `no voucher with GUID ${guid}`);
-
-/** A GUID from a URL or query: 32 hex digits, dashes optional; canonical form back. */
-export function guidParam(text: string): string {
-  try {
-    return formatGuid(parseGuid(text));
-  } catch {
-    throw new ApiError(400, 'invalid_guid', `"${text}" is not a GUID (32 hex digits, dashes optional)`);
-  }
-}
-
-function dateParam(name: string, text: string | undefined): Date | undefined {
-  if (text === undefined) return undefined;
-  const d = new Date(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(d.getTime())) {
-    throw new ApiError(400, 'invalid_request', `${name}: "${text}" is not an ISO 8601 date or date-time`);
-  }
-  return d;
-}
 
 export interface FilterQuery {
   serial?: string;
@@ -50,6 +22,8 @@ export interface FilterQuery {
   from?: string;
   to?: string;
 }
+
+export { ApiError, guidParam };
 
 /** Query-string properties of the voucher filter, for route schemas. */
 export const filterQueryProperties = {
@@ -61,11 +35,7 @@ export const filterQueryProperties = {
 } as const;
 
 export function filterOf(q: FilterQuery): VoucherFilter {
-  const from = dateParam('from', q.from);
-  const to = dateParam('to', q.to);
-  if (from !== undefined && to !== undefined && from >= to) {
-    throw new ApiError(400, 'invalid_request', '"from" must be before "to"');
-  }
+  const { from, to } = timeRangeParams(q);
   return {
     ...(q.serial === undefined ? {} : { serialNumber: q.serial }),
     ...(q.guid === undefined ? {} : { guid: guidParam(q.guid) }),

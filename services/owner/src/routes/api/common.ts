@@ -2,7 +2,7 @@
  * What the owner's management routes share: their dependencies, REST errors, GUID and date parameters,
  * cursor paging and the filter query. Private keys are never part of any reply.
  */
-import { formatGuid, parseGuid } from '@fdo/protocol';
+import { ApiError, guidParam, timeRangeParams } from '@fdo/server-kit';
 import type { OwnerKeys } from '../../keys.js';
 import type { DeviceStatusStore } from '../../store/device-status.js';
 import type { RegistrationStore } from '../../store/registrations.js';
@@ -21,36 +21,7 @@ export interface ApiDeps {
   wakeScheduler: () => void;
 }
 
-/** A REST error: the management API's error handler replies `{ error: code, message }` with `statusCode`. */
-export class ApiError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export const notFound = (guid: string) => new ApiError(404, 'not_found', `no voucher with GUID ${guid}`);
-
-/** A GUID from a URL or query: 32 hex digits, dashes optional; canonical form back. */
-export function guidParam(text: string): string {
-  try {
-    return formatGuid(parseGuid(text));
-  } catch {
-    throw new ApiError(400, 'invalid_guid', `"${text}" is not a GUID (32 hex digits, dashes optional)`);
-  }
-}
-
-function dateParam(name: string, text: string | undefined): Date | undefined {
-  if (text === undefined) return undefined;
-  const d = new Date(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(d.getTime())) {
-    throw new ApiError(400, 'invalid_request', `${name}: "${text}" is not an ISO 8601 date or date-time`);
-  }
-  return d;
-}
 
 export interface FilterQuery {
   guid?: string;
@@ -61,6 +32,8 @@ export interface FilterQuery {
 }
 
 export const TAG_SCHEMA = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[^\\u0000-\\u001f]+$' } as const;
+
+export { ApiError, guidParam };
 
 /** Query-string properties of the voucher/device filter, for route schemas. */
 export const filterQueryProperties = {
@@ -77,11 +50,7 @@ export const pageQueryProperties = {
 } as const;
 
 export function filterOf(q: FilterQuery): VoucherFilter {
-  const from = dateParam('from', q.from);
-  const to = dateParam('to', q.to);
-  if (from !== undefined && to !== undefined && from >= to) {
-    throw new ApiError(400, 'invalid_request', '"from" must be before "to"');
-  }
+  const { from, to } = timeRangeParams(q);
   return {
     ...(q.guid === undefined ? {} : { guid: guidParam(q.guid) }),
     ...(q.tag === undefined ? {} : { tag: q.tag }),

@@ -1,0 +1,45 @@
+/**
+ * What management routes of every service share beyond authentication: a REST error that
+ * `managementApi`'s error handler turns into `{ error: code, message }`, and the parameters every
+ * listing takes (a GUID, a time range).
+ */
+import { formatGuid, parseGuid } from '@fdo/protocol';
+
+/** A REST error: replied as `{ error: code, message }` with `statusCode`. */
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A GUID from a URL or query: 32 hex digits, dashes optional; canonical form back. */
+export function guidParam(text: string): string {
+  try {
+    return formatGuid(parseGuid(text));
+  } catch {
+    throw new ApiError(400, 'invalid_guid', `"${text}" is not a GUID (32 hex digits, dashes optional)`);
+  }
+}
+
+function dateParam(name: string, text: string | undefined): Date | undefined {
+  if (text === undefined) return undefined;
+  const d = new Date(text);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(d.getTime())) {
+    throw new ApiError(400, 'invalid_request', `${name}: "${text}" is not an ISO 8601 date or date-time`);
+  }
+  return d;
+}
+
+/** `?from=&to=` as dates (either may be absent); `from` must come before `to`. */
+export function timeRangeParams(q: { from?: string; to?: string }): { from?: Date; to?: Date } {
+  const from = dateParam('from', q.from);
+  const to = dateParam('to', q.to);
+  if (from !== undefined && to !== undefined && from >= to) {
+    throw new ApiError(400, 'invalid_request', '"from" must be before "to"');
+  }
+  return { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
+}
