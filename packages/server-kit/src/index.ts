@@ -28,3 +28,4 @@ export {
   type ServiceCliOptions,
 } from './cli.js';
 export { ApiError, guidParam, timeRangeParams } from './rest.js';
+export { fdoKeyKind, privateKeyFromPemText, readOptional, writeOnce } from './key-files.js';

@@ -5,18 +5,12 @@
  * keys mode 0600). Instances sharing a keys folder agree: a file is created exclusively, and an
  * instance that loses the race reads the winner's.
  */
-import { randomBytes } from 'node:crypto';
-import { chmodSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   generateKeyPair,
-  pemBlocks,
-  PRIVATE_KEY_LABELS,
-  privateKeyFromDer,
-  privateKeyInfo,
   privateKeyToPem,
   publicKeyOf,
-  keyKindOf,
   type KeyKind,
   type PrivateKeyDer,
   type PublicKeyDer,
@@ -28,6 +22,7 @@ import {
   describeCertificate,
   fingerprint,
 } from '@fdo/protocol/x509';
+import { fdoKeyKind, privateKeyFromPemText, readOptional, writeOnce } from '@fdo/server-kit';
 import type { ManufacturerConfig } from './config.js';
 
 export interface ManufacturerKeyPair {
@@ -54,57 +49,12 @@ export type KeyLog = (message: string, fields: Record<string, string>) => void;
 
 const DEVICE_CA_KIND: KeyKind = 'ec384';
 
-/** Writes `text` to `path` unless it exists; returns what the file holds afterwards (ours or a racing instance's). */
-function writeOnce(path: string, text: string, mode: number): string {
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  writeFileSync(tmp, text, { mode });
-  try {
-    linkSync(tmp, path); // fails with EEXIST when the file is already there
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    rmSync(tmp, { force: true });
-  }
-  return readFileSync(path, 'utf8');
-}
-
-function readOptional(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new Error(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
-/** The one private key in a PEM text (PKCS#8, SEC1 or PKCS#1), as PKCS#8. */
-export function privateKeyFromPemText(text: string, where: string): PrivateKeyDer {
-  const blocks = pemBlocks(text).filter((b) => (PRIVATE_KEY_LABELS as readonly string[]).includes(b.label));
-  if (blocks.length !== 1) throw new Error(`${where}: expected one PRIVATE KEY block, found ${blocks.length}`);
-  const block = blocks[0]!;
-  try {
-    return privateKeyFromDer(block.der, block.label as (typeof PRIVATE_KEY_LABELS)[number]);
-  } catch (err) {
-    throw new Error(`${where}: the ${block.label} block is not a usable key: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
-}
-
-function kindOfKey(key: PrivateKeyDer, where: string): KeyKind {
-  const info = privateKeyInfo(key);
-  const kind = keyKindOf(info);
-  if (kind === null)
-    throw new Error(`${where}: an RSA ${info.kind === 'rsa' ? info.bits : '?'} key is not an FDO key type`);
-  return kind;
-}
-
 async function loadOrCreateKey(dir: string, name: string, kind: KeyKind): Promise<PrivateKeyDer> {
   const path = join(dir, `${name}.key.pem`);
   const text = readOptional(path) ?? writeOnce(path, privateKeyToPem(generateKeyPair(kind).privateKey), 0o600);
   chmodSync(path, 0o600);
   const key = privateKeyFromPemText(text, path);
-  const actual = kindOfKey(key, path);
+  const actual = fdoKeyKind(key, path);
   if (actual !== kind) throw new Error(`${path}: holds an ${actual} key, but this file must hold an ${kind} key`);
   return key;
 }

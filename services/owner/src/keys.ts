@@ -5,16 +5,10 @@
  * files. Instances sharing a keys folder agree: a file is created exclusively, and an instance that
  * loses the race reads the winner's. Only fingerprints are logged, never key material.
  */
-import { randomBytes } from 'node:crypto';
-import { chmodSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   generateKeyPair,
-  keyKindOf,
-  pemBlocks,
-  PRIVATE_KEY_LABELS,
-  privateKeyFromDer,
-  privateKeyInfo,
   privateKeyToPem,
   type PublicKey,
   publicKeyOf,
@@ -30,6 +24,7 @@ import {
   describeCertificate,
   fingerprint,
 } from '@fdo/protocol/x509';
+import { fdoKeyKind, privateKeyFromPemText, readOptional, writeOnce } from '@fdo/server-kit';
 
 export interface OwnerKey {
   /** Short stable id: the key type and the first 16 hex digits of the SPKI's SHA-256. */
@@ -48,50 +43,6 @@ export interface OwnerKey {
 /** Receives one line per key: what it is and its fingerprint. */
 export type KeyLog = (message: string, fields: Record<string, string>) => void;
 
-function writeOnce(path: string, text: string, mode: number): string {
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  writeFileSync(tmp, text, { mode });
-  try {
-    linkSync(tmp, path); // EEXIST when another instance was first
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    rmSync(tmp, { force: true });
-  }
-  return readFileSync(path, 'utf8');
-}
-
-function readOptional(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new Error(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
-function privateKeyFromPemText(text: string, where: string): PrivateKeyDer {
-  const blocks = pemBlocks(text).filter((b) => (PRIVATE_KEY_LABELS as readonly string[]).includes(b.label));
-  if (blocks.length !== 1) throw new Error(`${where}: expected one PRIVATE KEY block, found ${blocks.length}`);
-  const block = blocks[0]!;
-  try {
-    return privateKeyFromDer(block.der, block.label as (typeof PRIVATE_KEY_LABELS)[number]);
-  } catch (err) {
-    throw new Error(`${where}: the ${block.label} block is not a usable key: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
-}
-
-function kindOf(key: PrivateKeyDer, where: string): KeyKind {
-  const info = privateKeyInfo(key);
-  const kind = keyKindOf(info);
-  if (kind === null) {
-    throw new Error(`${where}: not an FDO owner key type (EC P-256/P-384, RSA 2048/3072)`);
-  }
-  return kind;
-}
-
 async function certificateFor(path: string, key: PrivateKeyDer, subject: string): Promise<Uint8Array> {
   const text =
     readOptional(path) ??
@@ -105,7 +56,7 @@ async function certificateFor(path: string, key: PrivateKeyDer, subject: string)
 }
 
 async function ownerKeyOf(file: string, privateKey: PrivateKeyDer, certFile: string): Promise<OwnerKey> {
-  const kind = kindOf(privateKey, file);
+  const kind = fdoKeyKind(privateKey, file);
   const publicKey = publicKeyOf(privateKey);
   const sha256 = fingerprint(publicKey.spki);
   const certificate = await certificateFor(certFile, privateKey, `CN=FDO Owner ${kind} ${sha256.slice(0, 16)}`);
