@@ -6,10 +6,9 @@
  * To0Session = [ "TO0", NonceTO0Sign, expiresAt: uint ]   ; ms since the epoch
  * ```
  */
-import { decode, encode } from '../../cbor/codec.js';
 import * as read from '../../cbor/read.js';
-import { InvalidTokenError } from '../../errors.js';
 import { readNonce, type Nonce } from '../../types/guid.js';
+import { openSealedSession, sealSession } from '../sealed-session.js';
 import type { SessionSealer } from './state.js';
 
 const TAG = 'TO0';
@@ -21,29 +20,14 @@ export interface To0Session {
 }
 
 export function sealTo0Session(sealer: SessionSealer, session: To0Session, ttlSeconds: number): string {
-  return sealer.seal(encode([TAG, session.nonceTO0Sign, session.expiresAt]), ttlSeconds);
+  return sealSession(sealer, TAG, [session.nonceTO0Sign, session.expiresAt], ttlSeconds);
 }
 
 /** Opens the token of a TO0 session; any failure is error 1 (invalid token), with the reason. */
 export function openTo0Session(sealer: SessionSealer, token: string | undefined, msgType: number): To0Session {
-  const restart = 'start again with TO0.Hello';
-  if (token === undefined) {
-    throw new InvalidTokenError(`no session token (Authorization: Bearer …); ${restart}`, { prevMsgType: msgType });
-  }
-  let state: unknown;
-  try {
-    state = decode(sealer.open(token));
-  } catch (err) {
-    throw new InvalidTokenError(`session token refused: ${(err as Error).message}; ${restart}`, {
-      prevMsgType: msgType,
-    });
-  }
-  const items = Array.isArray(state) ? state : [];
-  if (items.length !== 3 || items[0] !== TAG) {
-    throw new InvalidTokenError(`the session token is not for a TO0 session; ${restart}`, { prevMsgType: msgType });
-  }
+  const f = openSealedSession(sealer, token, msgType, { tag: TAG, count: 2, restart: 'start again with TO0.Hello' });
   return {
-    nonceTO0Sign: readNonce(items[1], 'To0Session.NonceTO0Sign'),
-    expiresAt: read.uint(items[2], 'To0Session.expiresAt'),
+    nonceTO0Sign: readNonce(f[0], 'To0Session.NonceTO0Sign'),
+    expiresAt: read.uint(f[1], 'To0Session.expiresAt'),
   };
 }

@@ -8,11 +8,10 @@
  *                to1d: bstr / null, expiresAt: uint ]      ; times in ms since the epoch
  * ```
  */
-import { decode, encode } from '../../cbor/codec.js';
 import * as read from '../../cbor/read.js';
-import { InvalidTokenError } from '../../errors.js';
 import type { PublicKeyDer } from '../../crypto/provider.js';
 import { readGuid, readNonce, type Guid, type Nonce } from '../../types/guid.js';
+import { openSealedSession, sealSession } from '../sealed-session.js';
 import type { SessionSealer } from './state.js';
 
 const TAG = 'TO1';
@@ -30,34 +29,19 @@ export interface To1Session {
 }
 
 export function sealTo1Session(sealer: SessionSealer, s: To1Session, ttlSeconds: number): string {
-  const state = [TAG, s.nonceTO1Proof, s.guid, s.deviceKey.spki, s.registrationExpiresAt, s.to1d, s.expiresAt];
-  return sealer.seal(encode(state), ttlSeconds);
+  const fields = [s.nonceTO1Proof, s.guid, s.deviceKey.spki, s.registrationExpiresAt, s.to1d, s.expiresAt];
+  return sealSession(sealer, TAG, fields, ttlSeconds);
 }
 
 /** Opens the token of a TO1 session; any failure is error 1 (invalid token), with the reason. */
 export function openTo1Session(sealer: SessionSealer, token: string | undefined, msgType: number): To1Session {
-  const restart = 'start again with TO1.HelloRV';
-  if (token === undefined) {
-    throw new InvalidTokenError(`no session token (Authorization: Bearer …); ${restart}`, { prevMsgType: msgType });
-  }
-  let state: unknown;
-  try {
-    state = decode(sealer.open(token));
-  } catch (err) {
-    throw new InvalidTokenError(`session token refused: ${(err as Error).message}; ${restart}`, {
-      prevMsgType: msgType,
-    });
-  }
-  const f = Array.isArray(state) ? state : [];
-  if (f.length !== 7 || f[0] !== TAG) {
-    throw new InvalidTokenError(`the session token is not for a TO1 session; ${restart}`, { prevMsgType: msgType });
-  }
+  const f = openSealedSession(sealer, token, msgType, { tag: TAG, count: 6, restart: 'start again with TO1.HelloRV' });
   return {
-    nonceTO1Proof: readNonce(f[1], 'To1Session.NonceTO1Proof'),
-    guid: readGuid(f[2], 'To1Session.Guid'),
-    deviceKey: { spki: read.bytes(f[3], 'To1Session.deviceKey') },
-    registrationExpiresAt: read.uint(f[4], 'To1Session.registrationExpiresAt'),
-    to1d: read.nullable(f[5], (v) => read.bytes(v, 'To1Session.to1d')),
-    expiresAt: read.uint(f[6], 'To1Session.expiresAt'),
+    nonceTO1Proof: readNonce(f[0], 'To1Session.NonceTO1Proof'),
+    guid: readGuid(f[1], 'To1Session.Guid'),
+    deviceKey: { spki: read.bytes(f[2], 'To1Session.deviceKey') },
+    registrationExpiresAt: read.uint(f[3], 'To1Session.registrationExpiresAt'),
+    to1d: read.nullable(f[4], (v) => read.bytes(v, 'To1Session.to1d')),
+    expiresAt: read.uint(f[5], 'To1Session.expiresAt'),
   };
 }
