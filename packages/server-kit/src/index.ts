@@ -29,3 +29,4 @@ export {
 } from './cli.js';
 export { ApiError, guidParam, timeRangeParams } from './rest.js';
 export { fdoKeyKind, privateKeyFromPemText, readOptional, writeOnce } from './key-files.js';
+export { sendVoucherFile, voucherFormatQuery } from './rest.js';

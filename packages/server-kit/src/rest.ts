@@ -3,7 +3,8 @@
  * `managementApi`'s error handler turns into `{ error: code, message }`, and the parameters every
  * listing takes (a GUID, a time range).
  */
-import { formatGuid, parseGuid } from '@fdo/protocol';
+import { formatGuid, parseGuid, toPem, VOUCHER_PEM_LABEL } from '@fdo/protocol';
+import type { FastifyReply } from 'fastify';
 
 /** A REST error: replied as `{ error: code, message }` with `statusCode`. */
 export class ApiError extends Error {
@@ -42,4 +43,23 @@ export function timeRangeParams(q: { from?: string; to?: string }): { from?: Dat
     throw new ApiError(400, 'invalid_request', '"from" must be before "to"');
   }
   return { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
+}
+
+/** `?format=` of a voucher download. */
+export const voucherFormatQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { format: { type: 'string', enum: ['json', 'pem', 'cbor'], default: 'json' } },
+} as const;
+
+/**
+ * Sends a stored voucher (its CBOR bytes) as a PEM or CBOR download named after its GUID. Only the
+ * voucher: a download never carries a private key.
+ */
+export function sendVoucherFile(reply: FastifyReply, guid: string, voucher: Uint8Array, format: 'pem' | 'cbor') {
+  const [type, body] =
+    format === 'pem'
+      ? ['application/x-pem-file', toPem(VOUCHER_PEM_LABEL, voucher)]
+      : ['application/cbor', Buffer.from(voucher.buffer, voucher.byteOffset, voucher.byteLength)];
+  return reply.type(type).header('Content-Disposition', `attachment; filename="${guid}.${format}"`).send(body);
 }

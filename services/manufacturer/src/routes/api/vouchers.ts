@@ -2,9 +2,8 @@
  * `GET /vouchers`: vouchers in creation order, filtered and paged by cursor.
  * `GET /vouchers/:guid`: one voucher, as JSON (default), `?format=pem` or `?format=cbor`.
  */
-import { OwnershipVoucher, voucherToPem } from '@fdo/protocol';
 import type { FastifyInstance } from 'fastify';
-import { errorReplySchema } from '@fdo/server-kit';
+import { errorReplySchema, sendVoucherFile, voucherFormatQuery } from '@fdo/server-kit';
 import {
   filterOf,
   filterQueryProperties,
@@ -61,11 +60,7 @@ export async function voucherRoutes(api: FastifyInstance, { store }: ApiDeps): P
     {
       schema: {
         params: { type: 'object', properties: { guid: { type: 'string' } }, required: ['guid'] },
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { format: { type: 'string', enum: ['json', 'pem', 'cbor'], default: 'json' } },
-        },
+        querystring: voucherFormatQuery,
         response: { 200: voucherSchema, 400: errorReplySchema, 404: errorReplySchema },
       },
     },
@@ -73,21 +68,8 @@ export async function voucherRoutes(api: FastifyInstance, { store }: ApiDeps): P
       const guid = guidParam(request.params.guid);
       const row = await store.findVoucher(guid);
       if (row === null) throw notFound(guid);
-      switch (request.query.format ?? 'json') {
-        case 'pem':
-          // The voucher only: a manufacturer export never carries a private key.
-          return reply
-            .type('application/x-pem-file')
-            .header('Content-Disposition', `attachment; filename="${guid}.pem"`)
-            .send(voucherToPem(OwnershipVoucher.decode(row.voucher)));
-        case 'cbor':
-          return reply
-            .type('application/cbor')
-            .header('Content-Disposition', `attachment; filename="${guid}.cbor"`)
-            .send(Buffer.from(row.voucher));
-        default:
-          return voucherJson(row);
-      }
+      const format = request.query.format ?? 'json';
+      return format === 'json' ? voucherJson(row) : sendVoucherFile(reply, guid, row.voucher, format);
     },
   );
 }

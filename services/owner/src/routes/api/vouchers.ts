@@ -4,8 +4,7 @@
  * `DELETE /vouchers/:guid`, `PUT /vouchers/:guid/tags`, `PUT /vouchers/:guid/credential-reuse`, and
  * `POST /vouchers/:guid/register` (run TO0 for it now).
  */
-import { OwnershipVoucher, voucherToPem } from '@fdo/protocol';
-import { errorReplySchema } from '@fdo/server-kit';
+import { errorReplySchema, sendVoucherFile, voucherFormatQuery } from '@fdo/server-kit';
 import type { FastifyInstance } from 'fastify';
 import type { VoucherRow } from '../../store/vouchers.js';
 import {
@@ -86,11 +85,7 @@ export async function voucherRoutes(api: FastifyInstance, deps: ApiDeps): Promis
     {
       schema: {
         params: guidParams,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { format: { type: 'string', enum: ['json', 'pem', 'cbor'], default: 'json' } },
-        },
+        querystring: voucherFormatQuery,
         response: { 200: voucherSchema, 400: errorReplySchema, 404: errorReplySchema },
       },
     },
@@ -98,20 +93,8 @@ export async function voucherRoutes(api: FastifyInstance, deps: ApiDeps): Promis
       const guid = guidParam(request.params.guid);
       const row = await vouchers.find(guid);
       if (row === null) throw notFound(guid);
-      switch (request.query.format ?? 'json') {
-        case 'pem':
-          return reply
-            .type('application/x-pem-file')
-            .header('Content-Disposition', `attachment; filename="${guid}.pem"`)
-            .send(voucherToPem(OwnershipVoucher.decode(row.voucher)));
-        case 'cbor':
-          return reply
-            .type('application/cbor')
-            .header('Content-Disposition', `attachment; filename="${guid}.cbor"`)
-            .send(Buffer.from(row.voucher));
-        default:
-          return voucherJson(row);
-      }
+      const format = request.query.format ?? 'json';
+      return format === 'json' ? voucherJson(row) : sendVoucherFile(reply, guid, row.voucher, format);
     },
   );
 
