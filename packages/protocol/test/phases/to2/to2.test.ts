@@ -9,6 +9,7 @@ import {
   type FdoTransport,
   type LoadedSession,
   type Responder,
+  type TO2Progress,
   type To2OwnerSession,
   type To2OwnerState,
   type To2Outcome,
@@ -182,8 +183,10 @@ t.test('credential reuse: same GUID, RV info and owner key; the device keeps its
   const device = await makeDevice();
   const store = new MemoryOwner();
   store.add(device.voucher, device.ownerKey.privateKey, { credentialReuse: true });
-  const result = await onboard(new LoopbackTransport(owner(store)), device);
+  const events: TO2Progress[] = [];
+  const result = await onboard(new LoopbackTransport(owner(store)), device, { onProgress: (e) => events.push(e) });
   t.equal(result.credentialReused, true);
+  t.match(events[1], { step: 'setup-device', credentialReused: true, replacementGuid: device.guid });
   t.equal(result.replacementCredential, device.credential);
   t.equal(store.completed[0]!.outcome.replacementVoucher, null);
   await refused(
@@ -229,8 +232,33 @@ t.test('ServiceInfo: small limits split both directions; modules activate, excha
   const transport = new LoopbackTransport(
     owner(store, { serviceInfoModules: [files, unknown], maxDeviceServiceInfoSize: 128 }),
   );
-  const result = await onboard(transport, device, { serviceInfoModules: [deviceFiles], maxOwnerServiceInfoSize: 300 });
+  const events: TO2Progress[] = [];
+  const result = await onboard(transport, device, {
+    serviceInfoModules: [deviceFiles],
+    maxOwnerServiceInfoSize: 300,
+    onProgress: (e) => events.push(e),
+  });
   t.equal(got.length, 20);
+  t.same(
+    events.map((e) => e.step),
+    ['owner-proven', 'setup-device', 'service-info-module', 'service-info-module'],
+    'progress in protocol order, once per fact',
+  );
+  t.match(events[0], { ovEntries: 1 });
+  t.ok((events[0] as { ownerKey: PublicKey }).ownerKey.sameKey(PublicKey.fromDer(device.ownerKey.publicKey)));
+  t.same(events[1], {
+    step: 'setup-device',
+    replacementGuid: result.replacementCredential.guid,
+    credentialReused: false,
+  });
+  t.same(
+    events.slice(2).map((e) => e.step === 'service-info-module' && [e.module, e.requested, e.active]),
+    [
+      ['test.files', true, true],
+      ['test.absent', true, false],
+    ],
+    'a module the device lacks is reported as refused',
+  );
   t.same(result.serviceInfoResults['test.files'], { active: true, result: 20 });
   const si = store.completed[0]!.outcome.serviceInfo;
   t.equal(si['test.files']!.phase, 'done');
