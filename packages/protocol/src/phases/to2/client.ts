@@ -187,13 +187,7 @@ async function runTO2Steps(send: Send, input: RunTO2Input): Promise<TO2Result> {
       await send(MsgType.TO2DeviceServiceInfoReady, tunnel.encrypt(ready), MsgType.TO2OwnerServiceInfoReady),
     ),
   );
-  const onProgress = input.onProgress;
-  const driver = new DeviceServiceInfoDriver(
-    input.devmod,
-    input.serviceInfoModules ?? [],
-    onProgress &&
-      ((module, requested, active) => onProgress({ step: 'service-info-module', module, requested, active })),
-  );
+  const driver = serviceInfoDriver(input);
   await serviceInfoLoop(send, tunnel, driver, sizes.maxDeviceServiceInfoSz ?? DEFAULT_SERVICE_INFO_SIZE, input);
 
   const done2 = decodeTO2Done2(
@@ -213,6 +207,17 @@ async function runTO2Steps(send: Send, input: RunTO2Input): Promise<TO2Result> {
     credentialReused: reuse,
     serviceInfoResults: driver.results(),
   };
+}
+
+/** The device's ServiceInfo driver, reporting each `module:active` answer as progress. */
+function serviceInfoDriver(input: RunTO2Input): DeviceServiceInfoDriver {
+  const onProgress = input.onProgress;
+  return new DeviceServiceInfoDriver(
+    input.devmod,
+    input.serviceInfoModules ?? [],
+    onProgress &&
+      ((module, requested, active) => onProgress({ step: 'service-info-module', module, requested, active })),
+  );
 }
 
 /** §5.5.3: the owner's signature, nonce, hello-device hash, GUID, HMAC and manufacturer key. */
