@@ -7,22 +7,17 @@ import {
   runTO2,
   to2Responder,
   type FdoTransport,
-  type LoadedSession,
   type Responder,
   type TO2Progress,
-  type To2OwnerSession,
-  type To2OwnerState,
-  type To2Outcome,
-  type To2VoucherRecord,
 } from '../../../src/phases/index.js';
 import { CIPHER_SUITES } from '../../../src/session/index.js';
 import type { OwnerServiceInfoModule, DeviceServiceInfoModule } from '../../../src/serviceinfo/index.js';
 import type { DeviceCredential } from '../../../src/types/device-credential.js';
 import { PublicKey } from '../../../src/types/public-key.js';
 import { RendezvousInfo } from '../../../src/types/rv-info.js';
-import { extendVoucher, type OwnershipVoucher } from '../../../src/voucher/index.js';
+import { extendVoucher } from '../../../src/voucher/index.js';
 import { keyPair, LoopbackTransport, makeDevice, type TestDevice } from '../to0/fixtures.js';
-import type { PrivateKeyDer } from '../../../src/crypto/provider.js';
+import { MemoryOwner } from './fixtures.js';
 import { signatureAlgorithmByName } from '../../../src/cose/algorithms.js';
 import { kdf, respondDevice } from '../../../src/kex/index.js';
 import {
@@ -39,42 +34,6 @@ import { devmodMessages } from '../../../src/serviceinfo/index.js';
 import { cipherSuite, createSessionCrypto, keyMaterialLength, splitKeyMaterial } from '../../../src/session/index.js';
 import { newNonce } from '../../../src/types/guid.js';
 import { HMac } from '../../../src/types/hash.js';
-
-/** Sessions kept as JSON text (proving they serialise), versioned, with outcomes recorded. */
-class MemoryOwner implements To2OwnerState {
-  readonly vouchers = new Map<string, To2VoucherRecord>();
-  readonly sessions = new Map<string, { json: string; version: number }>();
-  readonly completed: { guid: string; outcome: To2Outcome }[] = [];
-  readonly failed: { guid: string; step: number; reason: string }[] = [];
-
-  add(voucher: OwnershipVoucher, ownerKey: PrivateKeyDer, extra: Partial<To2VoucherRecord> = {}): void {
-    this.vouchers.set(toHex(voucher.guid), { voucher, ownerKey, ...extra });
-  }
-  async voucherFor(guid: Uint8Array) {
-    return this.vouchers.get(toHex(guid)) ?? null;
-  }
-  async createSession(session: To2OwnerSession) {
-    const token = toHex(nodeCrypto.randomBytes(16));
-    this.sessions.set(token, { json: JSON.stringify(session), version: 1 });
-    return token;
-  }
-  async loadSession(token: string): Promise<LoadedSession | null> {
-    const s = this.sessions.get(token);
-    return s === undefined ? null : { session: JSON.parse(s.json) as To2OwnerSession, version: s.version };
-  }
-  async saveSession(token: string, session: To2OwnerSession, expectedVersion: number) {
-    const s = this.sessions.get(token);
-    if (s === undefined || s.version !== expectedVersion) return false;
-    this.sessions.set(token, { json: JSON.stringify(session), version: s.version + 1 });
-    return true;
-  }
-  async completeOnboarding(guid: Uint8Array, outcome: To2Outcome) {
-    this.completed.push({ guid: toHex(guid), outcome });
-  }
-  async failOnboarding(guid: Uint8Array, step: number, reason: string) {
-    this.failed.push({ guid: toHex(guid), step, reason });
-  }
-}
 
 /** Two responder instances over one store, used alternately message by message (no sticky sessions). */
 function alternating(responders: Responder[]): Responder {
