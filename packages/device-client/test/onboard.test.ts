@@ -78,11 +78,11 @@ t.test(
 
     rehome(owner);
     const second = await onboard({
-    credentialFile: device.file,
-    ownerUrls: [owner.url],
-    serialNumber: 'SN-42',
-    devmod: { device: 'acme-sensor-v2' },
-  });
+      credentialFile: device.file,
+      ownerUrls: [owner.url],
+      serialNumber: 'SN-42',
+      devmod: { device: 'acme-sensor-v2' },
+    });
     t.equal(second.oldGuid, result.newGuid);
     t.equal(formatGuid(readCredentialFile(device.file).credential.guid), second.newGuid);
     t.match(owner.store.completed[1]!.outcome.devmod, { sn: 'SN-42', device: 'acme-sensor-v2', os: osType() });
