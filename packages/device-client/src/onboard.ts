@@ -98,14 +98,10 @@ export async function onboard(options: OnboardOptions): Promise<OnboardResult> {
   if (result.credentialReused) {
     emit({ step: 'credential-kept', file, guid: oldGuid });
   } else {
+    // The device key stays: TO2 replaces the credential, not the device's identity (§5.5.9).
+    const replacement = { credential: result.replacementCredential, privateKey: current.privateKey };
     try {
-      writeCredentialFile(
-        file,
-        { credential: result.replacementCredential, privateKey: current.privateKey },
-        {
-          force: true,
-        },
-      );
+      writeCredentialFile(file, replacement, { force: true });
     } catch (err) {
       throw new CredentialNotSavedError(
         `TO2 with ${result.ownerUrl} completed, but the replacement credential (GUID ${newGuid}) could not be ` +
