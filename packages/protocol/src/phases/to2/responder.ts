@@ -63,12 +63,7 @@ export function to2Responder(options: To2ResponderOptions): Responder {
     now: options.now ?? Date.now,
   };
   return async ({ msgType, body, token }) => {
-    if (body.length > ctx.maxOwnerMessageSize) {
-      throw new MessageBodyError(
-        `message of ${body.length} bytes is larger than the maxOwnerMessageSize of ${ctx.maxOwnerMessageSize}`,
-        { prevMsgType: msgType },
-      );
-    }
+    if (body.length > ctx.maxOwnerMessageSize) return tooLarge(ctx, token, msgType, body.length);
     if (msgType === MsgType.TO2HelloDevice) {
       const { session, reply } = await answerTO2HelloDevice(ctx, body);
       return { ...reply, token: await ctx.state.createSession(session) };
@@ -80,6 +75,20 @@ export function to2Responder(options: To2ResponderOptions): Responder {
     if (msgType === MsgType.Error) return deviceError(ctx, token!, loaded, body);
     return advance(ctx, token!, loaded, msgType, body);
   };
+}
+
+/**
+ * A message larger than the maxOwnerMessageSize we announced in ProveOVHdr (§5.5.3) is refused unread;
+ * when it belongs to a live session, that session fails with the reason.
+ */
+async function tooLarge(ctx: To2Context, token: string | undefined, msgType: number, size: number): Promise<never> {
+  const err = new MessageBodyError(
+    `message of ${size} bytes is larger than the maxOwnerMessageSize of ${ctx.maxOwnerMessageSize}`,
+    { prevMsgType: msgType },
+  );
+  const loaded = token === undefined ? null : await ctx.state.loadSession(token);
+  if (loaded !== null && typeof loaded.session.step === 'number') await fail(ctx, token!, loaded, msgType, err);
+  throw err;
 }
 
 async function load(ctx: To2Context, token: string | undefined, msgType: number): Promise<LoadedSession> {
