@@ -126,6 +126,32 @@ onEachDatabase(t, 'a device that never got TO2.Done2 comes back with its old cre
   t.match(err, { error: { code: 6 } }, 'unknown GUID: resource not found');
 });
 
+onEachDatabase(t, 'credential reuse, opted in per tag: same GUID, the voucher kept, TO0 goes on', async (t, db) => {
+  const owner = await startOwner(t, { databaseUrl: db.url, keysDir, keyKinds: ['ec256'] });
+  const factory = await voucherFactory(keyOf('ec256').publicKey);
+  const device = factory.device();
+  const guid = await importDevice(t, owner, device, 'fleet-reuse');
+  const reuse = await owner.api('PUT', '/tags/fleet-reuse/credential-reuse', { body: { enabled: true } });
+  t.same(reuse.json, { tag: 'fleet-reuse', enabled: true, vouchers: 1 });
+  const before = (await owner.api('GET', `/vouchers/${guid}?format=pem`)).text;
+
+  const result = await onboard(owner, device);
+  t.equal(result.credentialReused, true);
+  t.equal(formatGuid(result.replacementCredential.guid), guid, 'same GUID');
+  const status = (await owner.api('GET', `/devices/${guid}`)).json;
+  t.match(status, { state: 'onboarded', previousGuid: null, credentialReuse: true });
+  t.match(status.rendezvous, [{ state: 'pending' }], 'TO0 keeps the device registered');
+  t.equal((await owner.api('GET', `/vouchers/${guid}?format=pem`)).text, before, 'the voucher is unchanged');
+
+  // A device that refuses reuse fails with error 102, and says so.
+  const refusing = factory.device();
+  const g2 = await importDevice(t, owner, refusing, 'fleet-reuse');
+  await owner.api('PUT', '/tags/fleet-reuse/credential-reuse', { body: { enabled: true } });
+  const err = await peerError(onboard(owner, refusing, { allowCredentialReuse: false }));
+  t.match(err, { fdoCode: 102 });
+  t.match((await owner.api('GET', `/devices/${g2}`)).json, { state: 'failed', failedReason: /102/ });
+});
+
 onEachDatabase(t, 'every kex suite × cipher suite, P-256/P-384 devices, RSA owners', async (t, db) => {
   const owner = await startOwner(t, {
     databaseUrl: db.url,
