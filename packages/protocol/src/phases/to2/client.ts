@@ -174,8 +174,9 @@ async function runTO2Steps(send: Send, input: RunTO2Input): Promise<TO2Result> {
       await send(MsgType.TO2DeviceServiceInfoReady, tunnel.encrypt(ready), MsgType.TO2OwnerServiceInfoReady),
     ),
   );
-  const driver = new DeviceServiceInfoDriver(input.devmod, input.serviceInfoModules ?? []);
-  await serviceInfoLoop(send, tunnel, driver, sizes.maxDeviceServiceInfoSz ?? DEFAULT_SERVICE_INFO_SIZE, input);
+  const maxDeviceServiceInfoSz = sizes.maxDeviceServiceInfoSz ?? DEFAULT_SERVICE_INFO_SIZE;
+  const driver = new DeviceServiceInfoDriver(input.devmod, input.serviceInfoModules ?? [], maxDeviceServiceInfoSz);
+  await serviceInfoLoop(send, tunnel, driver, maxDeviceServiceInfoSz, input);
 
   const done2 = decodeTO2Done2(
     tunnel.decrypt(
