@@ -4,3 +4,4 @@
 export * from './credential-file.js';
 export * from './di.js';
 export * from './to1.js';
+export * from './modules/index.js';

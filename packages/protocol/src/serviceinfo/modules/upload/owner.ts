@@ -81,7 +81,6 @@ export function uploadOwner(options: UploadOwnerOptions): OwnerServiceInfoModule
         done: false,
       };
     },
-    // eslint-disable-next-line complexity -- one branch per message of the module page
     async receive(state, { message, value }, { device }) {
       const file = state.files[state.index];
       if (file === undefined || !state.requested) throw new InvalidMessageError(`fdo.upload:${message} not requested`);
