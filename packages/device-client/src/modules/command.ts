@@ -59,7 +59,8 @@ function run(
 ): Promise<{ code: number; timedOut: boolean; stdout: Buffer; stderr: Buffer; error: string | null }> {
   const max = options.maxOutput ?? 64 << 10;
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: options.cwd, shell: false, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group, so that a timeout kills what it started too (sh -c 'sleep …').
+    const child = spawn(command, args, { cwd: options.cwd, shell: false, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const keep = (list: Buffer[]) => (b: Buffer) => {
@@ -71,7 +72,11 @@ function run(
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
     }, options.timeoutMs ?? 60_000);
     let spawnError: string | null = null;
     child.on('error', (e) => (spawnError = e.message));
