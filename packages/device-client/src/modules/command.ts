@@ -60,7 +60,12 @@ function run(
   const max = options.maxOutput ?? 64 << 10;
   return new Promise((resolve) => {
     // Its own process group, so that a timeout kills what it started too (sh -c 'sleep …').
-    const child = spawn(command, args, { cwd: options.cwd, shell: false, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      shell: false,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const keep = (list: Buffer[]) => (b: Buffer) => {
@@ -112,12 +117,15 @@ export function commandDevice(options: CommandDeviceOptions): DeviceServiceInfoM
       runs.push({ command, args, exitcode: EXIT_REFUSED, refused: true });
       if (!mayFail) throw new InvalidMessageError(`fdo.command: ${command} is not on this device's allow-list`);
       const note = Buffer.from(`fdo.command: ${command} is not on this device's allow-list\n`);
-      return [...(wanted.stderr ? blocks(Command.stderr, note, budget) : []), { message: Command.exitcode, value: EXIT_REFUSED }];
+      return [
+        ...(wanted.stderr ? blocks(Command.stderr, note, budget) : []),
+        { message: Command.exitcode, value: EXIT_REFUSED },
+      ];
     }
     const r = await run(command, args, options);
     runs.push({ command, args, exitcode: r.code, refused: false });
     if (r.code !== 0 && !mayFail) {
-      const why = r.timedOut ? 'timed out' : r.error ?? `exited with ${r.code}`;
+      const why = r.timedOut ? 'timed out' : (r.error ?? `exited with ${r.code}`);
       throw new InvalidMessageError(`fdo.command: ${command} ${why}`);
     }
     return [

@@ -71,9 +71,11 @@ export function csrDevice(options: CsrDeviceOptions): DeviceServiceInfoModule {
     if (!Buffer.from(cert.publicKey.spki).equals(Buffer.from(key.publicKey.spki))) {
       throw new InvalidMessageError('fdo.csr: the certificate is not for the key this device made');
     }
-    if (ca === null || ca.length === 0) throw new InvalidMessageError('fdo.csr: no CA certificates before the certificate');
+    if (ca === null || ca.length === 0)
+      throw new InvalidMessageError('fdo.csr: no CA certificates before the certificate');
     const chain = await verifyCertificateChain([certificate, ...ca.slice(0, -1)], ca.at(-1)!);
-    if (!chain.valid) throw new InvalidMessageError(`fdo.csr: the certificate does not chain to the CA: ${chain.reason}`);
+    if (!chain.valid)
+      throw new InvalidMessageError(`fdo.csr: the certificate does not chain to the CA: ${chain.reason}`);
     await writeFileAtomic(join(options.dir, CSR_FILES.key), privateKeyToPem(key.privateKey), 0o600);
     await writeFileAtomic(join(options.dir, CSR_FILES.ca), certificatesToPem(ca));
     await writeFileAtomic(join(options.dir, CSR_FILES.cert), certificatesToPem([certificate]));
@@ -90,7 +92,10 @@ export function csrDevice(options: CsrDeviceOptions): DeviceServiceInfoModule {
       const subject = await currentSubject(options.dir);
       result.request = subject === null ? 'enroll' : 'reenroll';
       key = generateKeyPair(options.keyType ?? 'ec256');
-      const csr = await createCsr({ privateKey: key.privateKey, subject: subject ?? options.subject ?? 'CN=fdo-device' });
+      const csr = await createCsr({
+        privateKey: key.privateKey,
+        subject: subject ?? options.subject ?? 'CN=fdo-device',
+      });
       const enroll = subject === null ? Csr.simpleenrollReq : Csr.simplereenrollReq;
       return [
         { message: Csr.cacertsReq, value: CsrFormat.pkcs7CertsOnly },

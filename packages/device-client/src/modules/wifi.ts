@@ -23,7 +23,8 @@ export function wpaSupplicantBlock(n: WifiNetwork): string {
   if (n.auth === 'open') lines.push('\tkey_mgmt=NONE');
   if (n.auth === 'wpa2-psk') lines.push('\tkey_mgmt=WPA-PSK', `\tpsk=${quote(n.password!)}`);
   if (n.auth === 'wpa3-psk') lines.push('\tkey_mgmt=SAE', `\tsae_password=${quote(n.password!)}`, '\tieee80211w=2');
-  if (n.auth === 'wpa3-enterprise') lines.push('\tkey_mgmt=WPA-EAP-SUITE-B-192', `\teap=${n.eapMethod!.slice(4).toUpperCase()}`);
+  if (n.auth === 'wpa3-enterprise')
+    lines.push('\tkey_mgmt=WPA-EAP-SUITE-B-192', `\teap=${n.eapMethod!.slice(4).toUpperCase()}`);
   return `# fdo.wifi ${n.networkId} (${n.trustLevel})\nnetwork={\n${lines.join('\n')}\n}\n`;
 }
 

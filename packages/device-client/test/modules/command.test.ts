@@ -23,7 +23,13 @@ t.test('args travel as a byte string holding a CBOR array (go-fdo cbor.Bstr[[]st
 
 t.test('a command runs in the working directory; stdout, stderr and the exit code come back', async (t) => {
   const commands = [
-    { command: 'sh', args: ['-c', 'pwd; echo oops >&2; exit 3'], mayFail: true, returnStdout: true, returnStderr: true },
+    {
+      command: 'sh',
+      args: ['-c', 'pwd; echo oops >&2; exit 3'],
+      mayFail: true,
+      returnStdout: true,
+      returnStderr: true,
+    },
     { command: 'sh', args: ['-c', 'echo second'], returnStdout: true },
   ];
   const r = await pair([commandOwner({ commands })], [device()]);
@@ -34,7 +40,9 @@ t.test('a command runs in the working directory; stdout, stderr and the exit cod
 });
 
 t.test('long output is split into blocks that fit a 256-byte budget', async (t) => {
-  const commands = [{ command: 'sh', args: ['-c', 'i=0; while [ $i -lt 400 ]; do echo line-$i; i=$((i+1)); done'], returnStdout: true }];
+  const commands = [
+    { command: 'sh', args: ['-c', 'i=0; while [ $i -lt 400 ]; do echo line-$i; i=$((i+1)); done'], returnStdout: true },
+  ];
   const r = await pair([commandOwner({ commands })], [device()], { budget: 256 });
   const out = runs(r)[0]!.stdout.split('\n');
   t.equal(out.length, 401);

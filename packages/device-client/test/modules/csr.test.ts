@@ -8,13 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { generateKeyPair, privateKeyFromPem, publicKeyOf } from '@fdo/protocol';
-import {
-  Csr,
-  CsrError,
-  csrOwner,
-  encodeCsrPayload,
-  type DeviceServiceInfoModule,
-} from '@fdo/protocol/serviceinfo';
+import { Csr, CsrError, csrOwner, encodeCsrPayload, type DeviceServiceInfoModule } from '@fdo/protocol/serviceinfo';
 import {
   certificatesFromPem,
   createCsr,
@@ -51,7 +45,11 @@ t.test('enrollment at a 256-byte budget, then re-enrollment with a new key', asy
   t.equal(statSync(join(dir, CSR_FILES.key)).mode & 0o777, 0o600, 'the key is readable by its owner only');
   t.same(one.ca, [caCert]);
   const cert = describeCertificate(one.cert);
-  t.same(Buffer.from(cert.publicKey.spki), Buffer.from(publicKeyOf(one.key).spki), 'issued for the key the device made');
+  t.same(
+    Buffer.from(cert.publicKey.spki),
+    Buffer.from(publicKeyOf(one.key).spki),
+    'issued for the key the device made',
+  );
   t.same(await verifyCertificateChain([one.cert], caCert), { valid: true });
 
   const second = await pair([owner()], [csrDevice({ dir })], { budget: 256 });
@@ -85,7 +83,8 @@ t.test('a CSR whose signature does not verify, or that is not a CSR: error 1', a
   const key = generateKeyPair('ec256');
   const good = await createCsr({ privateKey: key.privateKey, subject: 'CN=x' });
   const tampered = Uint8Array.from(good);
-  tampered[tampered.length - 5] ^= 0x01; // inside the signature
+  const at = tampered.length - 5; // inside the signature
+  tampered[at] = tampered[at]! ^ 0x01;
   for (const [what, csr] of [
     ['bad signature', tampered],
     ['not DER', new Uint8Array([1, 2, 3])],

@@ -20,12 +20,19 @@ function tempDir(t: Test): string {
 t.test('a 10 kB file crosses many 256-byte ServiceInfo messages and lands intact', async (t) => {
   const dir = tempDir(t);
   const data = randomBytes(10_000);
-  const r = await pair([downloadOwner({ files: [{ name: 'fw/update.bin', contents: data }] })], [downloadDevice({ dir })], {
-    budget: 256,
-  });
+  const r = await pair(
+    [downloadOwner({ files: [{ name: 'fw/update.bin', contents: data }] })],
+    [downloadDevice({ dir })],
+    {
+      budget: 256,
+    },
+  );
   t.same(readFileSync(join(dir, 'fw/update.bin')), data);
   t.ok(r.messages > 40, `${r.messages} messages`);
-  t.match(r.owner['fdo.download'], { phase: 'done', result: [{ name: 'fw/update.bin', length: 10_000, done: 10_000 }] });
+  t.match(r.owner['fdo.download'], {
+    phase: 'done',
+    result: [{ name: 'fw/update.bin', length: 10_000, done: 10_000 }],
+  });
   t.same(readdirSync(join(dir, 'fw')), ['update.bin'], 'no temporary file left');
 });
 

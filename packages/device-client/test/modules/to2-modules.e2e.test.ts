@@ -13,7 +13,13 @@ import { httpTransport } from '@fdo/client-kit';
 import { build as buildManufacturer } from '@fdo/manufacturer';
 import { build as buildOwner } from '@fdo/owner';
 import { formatGuid, generateKeyPair, runTO2 } from '@fdo/protocol';
-import { commandOwner, csrOwner, downloadOwner, forDevices } from '@fdo/protocol/serviceinfo';
+import {
+  commandOwner,
+  csrOwner,
+  downloadOwner,
+  forDevices,
+  type OwnerServiceInfoModule,
+} from '@fdo/protocol/serviceinfo';
 import { certificatesFromPem, createSelfSignedCa, verifyCertificateChain } from '@fdo/protocol/x509';
 import { databaseTargets } from '@fdo/storage/testing';
 import { commandDevice, CSR_FILES, csrDevice, deviceInitialize, downloadDevice } from '../../src/index.js';
@@ -25,7 +31,10 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 async function api(base: string, token: string, method: string, path: string, body?: string) {
   const res = await fetch(`${base}/api/v1${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/x-pem-file' }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/x-pem-file' }),
+    },
     ...(body === undefined ? {} : { body }),
   });
   const text = await res.text();
@@ -36,12 +45,14 @@ t.test('DI, then TO2 with fdo.download + fdo.command + fdo.csr over HTTP at a 30
   const caKey = generateKeyPair('ec256');
   const caCert = await createSelfSignedCa({ privateKey: caKey.privateKey, subject: 'CN=Fleet Issuing CA' });
   const agent = randomBytes(12_000);
-  const modules = [
-    downloadOwner({ files: [{ name: 'agent/agent.bin', contents: agent, required: true }] }),
-    // @NOTE Modules run side by side, so this command may not rely on the download having finished.
-    commandOwner({ commands: [{ command: 'sh', args: ['-c', 'uname -s; echo ready'], returnStdout: true }] }),
-    csrOwner({ issuer: { privateKey: caKey.privateKey, certificate: caCert } }),
-  ].map((m) => forDevices(m, { tags: ['fleet'] }));
+  const modules = (
+    [
+      downloadOwner({ files: [{ name: 'agent/agent.bin', contents: agent, required: true }] }),
+      // @NOTE Modules run side by side, so this command may not rely on the download having finished.
+      commandOwner({ commands: [{ command: 'sh', args: ['-c', 'uname -s; echo ready'], returnStdout: true }] }),
+      csrOwner({ issuer: { privateKey: caKey.privateKey, certificate: caCert } }),
+    ] as OwnerServiceInfoModule[]
+  ).map((m) => forDevices(m, { tags: ['fleet'] }));
   const owner = await buildOwner({
     databaseUrl: db!.url,
     dataDir: join(dir, 'owner'),

@@ -27,8 +27,10 @@ function memorySink() {
     files,
     ends,
     sink: {
-      data: (f: { name: string }, chunk: Uint8Array) => void files.set(f.name, Buffer.concat([files.get(f.name) ?? Buffer.alloc(0), chunk])),
-      end: (f: { name: string }, o: { outcome: UploadOutcome; length: number }) => void ends.push({ name: f.name, ...o }),
+      data: (f: { name: string }, chunk: Uint8Array) =>
+        void files.set(f.name, Buffer.concat([files.get(f.name) ?? Buffer.alloc(0), chunk])),
+      end: (f: { name: string }, o: { outcome: UploadOutcome; length: number }) =>
+        void ends.push({ name: f.name, ...o }),
     },
   };
 }
@@ -108,10 +110,11 @@ t.test('fdo.wifi: networks are written as wpa_supplicant blocks, readable by the
 
 t.test('fdo.wifi: a psk network without a password is refused by the owner', async (t) => {
   t.throws(
-    () => wifiOwner({ networks: [{ networkId: 'x', ssid: 'x', auth: 'wpa2-psk', trustLevel: 'onboard-only' }] }).produce(
-      { sent: [] },
-      { device: { guid: GUID, tags: [], devmod: {} as never }, budget: 1000 },
-    ),
+    () =>
+      wifiOwner({ networks: [{ networkId: 'x', ssid: 'x', auth: 'wpa2-psk', trustLevel: 'onboard-only' }] }).produce(
+        { sent: [] },
+        { device: { guid: GUID, tags: [], devmod: {} as never }, budget: 1000 },
+      ),
     { code: 'ERR_FDO_MESSAGE_BODY' },
   );
 });
