@@ -240,7 +240,12 @@ export async function to1Phase(
 ): Promise<ProtocolStats> {
   const stats = new ProtocolStats();
   const work = Array.from({ length: rounds }, () => devices.filter((d) => d.credential !== undefined)).flat();
-  await runPool(work, rt, (d) => to1Once(d, urls, stats, rt), () => {});
+  await runPool(
+    work,
+    rt,
+    (d) => to1Once(d, urls, stats, rt),
+    () => {},
+  );
   return stats;
 }
 

@@ -95,7 +95,9 @@ export function printPhase(p: PhaseReport, out: (line: string) => void = console
     }
     if (r.runs.count === 0) continue;
     const width = Math.max(28, ...Object.keys(r.messages).map((k) => k.length));
-    out(`   ${name} latency (ms)${' '.repeat(Math.max(0, width - name.length - 13))}    count       p50       p95       p99       max`);
+    out(
+      `   ${name} latency (ms)${' '.repeat(Math.max(0, width - name.length - 13))}    count       p50       p95       p99       max`,
+    );
     out(latencyRow(`${name} complete run`, r.runs, width));
     for (const [m, s] of Object.entries(r.messages)) out(latencyRow(m, s, width));
   }

@@ -155,7 +155,8 @@ async function deploy(options: RunOptions): Promise<Deployment> {
 }
 
 function need<T>(value: T | undefined, what: string): T {
-  if (value === undefined || (Array.isArray(value) && value.length === 0)) throw new Error(`this scenario needs ${what}`);
+  if (value === undefined || (Array.isArray(value) && value.length === 0))
+    throw new Error(`this scenario needs ${what}`);
   return value;
 }
 

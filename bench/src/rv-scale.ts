@@ -123,7 +123,9 @@ export async function runRvScale(options: RvScaleOptions): Promise<RunReport> {
     for (const total of [10_000, options.registrations]) {
       const started = Date.now();
       const rows = await padTo(options.db, rvDb, total, options.progress);
-      options.log(`${rows.toLocaleString('en-US')} registrations stored (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      options.log(
+        `${rows.toLocaleString('en-US')} registrations stored (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+      );
       // One warm-up round (connections, JIT), then the measured rounds.
       await to1Phase(devices, deployment.rendezvous, 1, rt('TO1 warm-up'));
       const groups = { rendezvous: [rvPid], ...(options.db === 'postgres' ? { postgres: postgresPids() } : {}) };

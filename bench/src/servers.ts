@@ -103,8 +103,15 @@ async function waitHealthy(server: ServerProcess, output: () => string, timeoutM
 }
 
 function startProcess(service: ServiceName, port: number, env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, [BIN[service], 'serve'], {
-    env: { ...process.env, FDO_LOG_LEVEL: 'warn', FDO_LOG_FORMAT: 'json', ...env },
+  // FDO_BENCH_SERVER_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`: profile the servers, not the load generator.
+  const nodeArgs = (process.env.FDO_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, BIN[service], 'serve'], {
+    env: {
+      ...process.env,
+      FDO_LOG_LEVEL: 'warn',
+      FDO_LOG_FORMAT: 'json',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return { service, url: `http://127.0.0.1:${port}`, pid: child.pid!, child };
