@@ -27,7 +27,7 @@ Options:
   --devices N            simulated devices (default 200)
   --concurrency N        devices in flight at once (default 16)
   --vouchers N           vouchers for the import scenario (default 10000)
-  --rounds N             TO1 exchanges per device in the to1 scenario (default 1)
+  --rounds N             TO1 exchanges per device: to1 scenario (default 1); rv-scale (default: 5,000 in all)
   --registrations N      rv-scale: registrations in the large round (default 1000000)
   --db sqlite|postgres   database of the services started here (default sqlite)
   --postgres-url URL     PostgreSQL server for --db postgres (default FDO_BENCH_POSTGRES_URL,
@@ -146,7 +146,11 @@ export async function runBenchCli(argv: string[]): Promise<number> {
     };
     const report =
       scenario === 'rv-scale'
-        ? await runRvScale({ ...common, registrations: positiveInt('registrations', values.registrations, 1_000_000) })
+        ? await runRvScale({
+            ...common,
+            registrations: positiveInt('registrations', values.registrations, 1_000_000),
+            ...(values.rounds === undefined ? {} : { rounds: positiveInt('rounds', values.rounds, 5) }),
+          })
         : await runBenchmark({
             ...common,
             scenario: scenario as Scenario,

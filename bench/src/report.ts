@@ -51,7 +51,7 @@ export interface RunReport {
 export function protocolReport(stats: ProtocolStats): ProtocolReport {
   const messages: Record<string, LatencySummary> = {};
   for (const [type, samples] of [...stats.messages].sort((a, b) => a[0] - b[0])) {
-    messages[`${type} ${messageName(type)}`] = samples.summary();
+    messages[messageName(type)] = samples.summary();
   }
   return {
     runs: stats.runs.summary(),

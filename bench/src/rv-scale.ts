@@ -20,6 +20,8 @@ export interface RvScaleOptions {
   devices: number;
   concurrency: number;
   registrations: number;
+  /** TO1 exchanges per device at each size (default: at least 5, at least 5,000 exchanges in all). */
+  rounds?: number;
   db: DatabaseKind;
   postgresUrl?: string;
   keep: boolean;
@@ -118,8 +120,7 @@ export async function runRvScale(options: RvScaleOptions): Promise<RunReport> {
     if (to0.runs.count === 0) throw new Error(`TO0 failed for every device: ${[...to0.examples.values()].join('; ')}`);
     const rvDb = deployment.databases.rendezvous!;
     const rvPid = deployment.processes.find((p) => p.service === 'rendezvous')!.pid;
-    // Enough TO1 exchanges for a steady figure: at least 5 rounds, at least 5,000 exchanges.
-    const rounds = Math.max(5, Math.ceil(5000 / options.devices));
+    const rounds = options.rounds ?? Math.max(5, Math.ceil(5000 / options.devices));
     for (const total of [10_000, options.registrations]) {
       const started = Date.now();
       const rows = await padTo(options.db, rvDb, total, options.progress);
