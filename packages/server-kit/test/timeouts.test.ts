@@ -3,11 +3,11 @@
  * for long. Real sockets on loopback; the limits are made short here, the defaults are checked as set.
  */
 import { connect } from 'node:net';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { encode } from '@fdo/protocol';
 import { createApp, DEFAULT_TIMEOUTS, fdoRoutes, FDO_BODY_TIMEOUT_MS, type AppOptions } from '../src/index.js';
 
-async function start(t: Parameters<Parameters<typeof t.test>[1]>[0], options: Partial<AppOptions>, bodyMs?: number) {
+async function start(t: Test, options: Partial<AppOptions>, bodyMs?: number) {
   const app = createApp({ service: 'test', logger: false, ...options });
   await app.register(fdoRoutes, {
     messageTypes: [10],
