@@ -10,7 +10,7 @@ import { fuzzRoute, validBodies } from '../harness/fuzz.js';
 import { startPlatform } from '../harness/platform.js';
 import { ROUTES } from '../harness/targets.js';
 
-const INPUTS = Number(process.env['FDO_FUZZ_ROUTE_INPUTS'] ?? 150);
+const INPUTS = Number(process.env['FDO_FUZZ_ROUTE_INPUTS'] ?? 60);
 const SEED = Number(process.env['FDO_FUZZ_SEED'] ?? 0x0fd09);
 
 for (const db of await databaseTargets(t)) {
