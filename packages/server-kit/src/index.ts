@@ -1,7 +1,15 @@
-export { createApp, listen, FDO_MAX_MESSAGE_SIZE, type AppOptions } from './app.js';
+export {
+  createApp,
+  listen,
+  DEFAULT_TIMEOUTS,
+  FDO_MAX_MESSAGE_SIZE,
+  type AppOptions,
+  type ServerTimeouts,
+} from './app.js';
 export { loggerOptions } from './logger.js';
 export {
   ERROR_MSG_TYPE,
+  FDO_BODY_TIMEOUT_MS,
   FDO_PROTOCOL_VERSION,
   fdoRoutes,
   type FdoRequest,
