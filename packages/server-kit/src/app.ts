@@ -3,7 +3,7 @@
  * parser with FDO's message-size limit, `/health`, and graceful shutdown.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { loggerOptions } from './logger.js';
+import { loggerOptions, type LogSettings } from './logger.js';
 
 export interface AppOptions {
   /** Service name, used in logs and `/health`. */
@@ -12,13 +12,15 @@ export interface AppOptions {
   bodyLimit?: number;
   /** false disables logging (tests). */
   logger?: boolean;
+  /** Level and format from the service's configuration (`FDO_LOG_LEVEL`, `FDO_LOG_FORMAT`). */
+  log?: LogSettings;
 }
 
 export const FDO_MAX_MESSAGE_SIZE = 65535;
 
 export function createApp(options: AppOptions): FastifyInstance {
   const app = Fastify({
-    logger: options.logger === false ? false : loggerOptions(options.service),
+    logger: options.logger === false ? false : loggerOptions(options.service, process.env, options.log),
     bodyLimit: options.bodyLimit ?? FDO_MAX_MESSAGE_SIZE,
   });
   // FDO bodies are single CBOR items; the protocol layer decodes them (FDO 1.1 §4.3).

@@ -1,5 +1,5 @@
 export { createApp, listen, FDO_MAX_MESSAGE_SIZE, type AppOptions } from './app.js';
-export { loggerOptions } from './logger.js';
+export { loggerOptions, type LogSettings } from './logger.js';
 export {
   ERROR_MSG_TYPE,
   FDO_PROTOCOL_VERSION,
@@ -30,3 +30,32 @@ export {
 export { ApiError, guidParam, timeRangeParams } from './rest.js';
 export { fdoKeyKind, privateKeyFromPemText, readOptional, writeOnce } from './key-files.js';
 export { sendVoucherFile, voucherFormatQuery } from './rest.js';
+export {
+  ConfigError,
+  defineConfig,
+  InvalidValue,
+  kinds,
+  loadSettings,
+  loggingSettings,
+  setting,
+  showValue,
+  type ConfigSchema,
+  type Derived,
+  type Kind,
+  type LoadedSettings,
+  type RawValue,
+  type Setting,
+  type SettingOptions,
+  type Settings,
+  type SettingSource,
+  type SettingValues,
+} from './config.js';
+export {
+  CONFIG_USAGE,
+  configCommand,
+  effectiveConfig,
+  readmeSettingsBlock,
+  settingsTable,
+  withSettingsBlock,
+  type EffectiveSetting,
+} from './config-docs.js';

@@ -32,7 +32,11 @@ export async function build(config: Partial<ManufacturerConfig> = {}): Promise<F
   const cfg = loadConfig(process.env, config);
   const rvInfo = rendezvousInfoOf(cfg.rendezvous);
   const ownerKeys = OwnerKeyDirectory.load(cfg.ownerKeyFiles);
-  const app = createApp({ service: SERVICE, logger: cfg.logger });
+  const app = createApp({
+    service: SERVICE,
+    logger: cfg.logger,
+    log: { level: cfg.logLevel, format: cfg.logFormat },
+  });
   const keys = await loadKeyMaterial(cfg, (message, fields) => app.log.info(fields, message));
   const db = await openDatabase({ url: cfg.databaseUrl });
   app.addHook('onClose', () => db.close());

@@ -74,7 +74,11 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
   const { now = Date.now, random, ...overrides } = options;
   const config = loadConfig(process.env, overrides);
   const deviceCas = readDeviceCas(config.deviceCaFiles);
-  const app = createApp({ service: SERVICE, logger: config.logger });
+  const app = createApp({
+    service: SERVICE,
+    logger: config.logger,
+    log: { level: config.logLevel, format: config.logFormat },
+  });
   const keys = await OwnerKeys.load(config, (message, fields) => app.log.info(fields, message));
   const db = await openDatabase({ url: config.databaseUrl });
   app.addHook('onClose', () => db.close());

@@ -56,7 +56,12 @@ export function build(options: BuildOptions = {}): FastifyInstance {
   const { now = Date.now, ...overrides } = options;
   const config = loadConfig(process.env, overrides);
   const trustFile = config.trustFile === null ? EMPTY_TRUST_FILE : readTrustFile(config.trustFile);
-  const app = createApp({ service: SERVICE, logger: config.logger, bodyLimit: config.maxMessageBytes });
+  const app = createApp({
+    service: SERVICE,
+    logger: config.logger,
+    log: { level: config.logLevel, format: config.logFormat },
+    bodyLimit: config.maxMessageBytes,
+  });
   addRateLimit(app, config.rateLimit, now);
   let handle: RendezvousHandle | undefined;
   app.decorate('rendezvous', {
