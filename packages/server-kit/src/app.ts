@@ -1,8 +1,9 @@
 /**
  * The Fastify application every FDO service starts from: logging, the `application/cbor` body
- * parser with FDO's message-size limit, `/health`, and graceful shutdown.
+ * parser with FDO's message-size limit, `/health` and `/ready` (health.ts), and graceful shutdown.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import { healthRoutes } from './health.js';
 import { loggerOptions, type LogSettings } from './logger.js';
 
 export interface AppOptions {
@@ -25,7 +26,7 @@ export function createApp(options: AppOptions): FastifyInstance {
   });
   // FDO bodies are single CBOR items; the protocol layer decodes them (FDO 1.1 §4.3).
   app.addContentTypeParser('application/cbor', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  app.get('/health', async () => ({ status: 'ok', service: options.service }));
+  healthRoutes(app, options.service);
   return app;
 }
 

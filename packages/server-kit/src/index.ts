@@ -1,4 +1,5 @@
 export { createApp, listen, FDO_MAX_MESSAGE_SIZE, type AppOptions } from './app.js';
+export { databaseReadiness, Readiness, type ReadinessCheck } from './health.js';
 export { loggerOptions, type LogSettings } from './logger.js';
 export {
   ERROR_MSG_TYPE,

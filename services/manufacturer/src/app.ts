@@ -7,7 +7,7 @@
  * returns the Fastify app; closing the app closes the database.
  */
 import { nodeCrypto, DI_REQUEST_TYPES, diResponder } from '@fdo/protocol';
-import { createApp, fdoRoutes, managementApi } from '@fdo/server-kit';
+import { createApp, databaseReadiness, fdoRoutes, managementApi } from '@fdo/server-kit';
 import { ApiTokenStore, AuditLog, openDatabase } from '@fdo/storage';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type ManufacturerConfig } from './config.js';
@@ -40,6 +40,7 @@ export async function build(config: Partial<ManufacturerConfig> = {}): Promise<F
   const keys = await loadKeyMaterial(cfg, (message, fields) => app.log.info(fields, message));
   const db = await openDatabase({ url: cfg.databaseUrl });
   app.addHook('onClose', () => db.close());
+  app.readiness.add('database', databaseReadiness(db));
   app.log.info({ database: db.displayUrl, rendezvous: rvInfo.describe() }, 'manufacturer configuration');
   for (const { tag, keys: k } of ownerKeys.describe()) app.log.info({ tag, keys: k }, 'customer owner keys');
 

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { certificatesFromPem } from '@fdo/protocol/x509';
-import { createApp, managementApi } from '@fdo/server-kit';
+import { createApp, databaseReadiness, managementApi } from '@fdo/server-kit';
 import { ApiTokenStore, AuditLog, openDatabase, type Database } from '@fdo/storage';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type ConfigOverrides, type OwnerConfig } from './config.js';
@@ -82,6 +82,7 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
   const keys = await OwnerKeys.load(config, (message, fields) => app.log.info(fields, message));
   const db = await openDatabase({ url: config.databaseUrl });
   app.addHook('onClose', () => db.close());
+  app.readiness.add('database', databaseReadiness(db));
 
   const vouchers = new VoucherStore(db.prisma);
   const devices = new DeviceStatusStore(db.prisma, now);

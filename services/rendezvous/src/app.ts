@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { nodeCrypto, to0Responder, to1Responder, type To1ReplayGuard } from '@fdo/protocol';
-import { createApp, managementApi, SealedTokens } from '@fdo/server-kit';
+import { createApp, databaseReadiness, managementApi, SealedTokens } from '@fdo/server-kit';
 import { ApiTokenStore, AuditLog, openDatabase, serviceSecret, type Database } from '@fdo/storage';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type RendezvousConfig } from './config.js';
@@ -74,6 +74,7 @@ export function build(options: BuildOptions = {}): FastifyInstance {
   app.register(async (app) => {
     const db = await openDatabase({ url: config.databaseUrl });
     app.addHook('onClose', () => db.close());
+    app.readiness.add('database', databaseReadiness(db));
     const registrations = new RendezvousStore(db.prisma);
     const trust = new TrustStore(db.prisma);
     const tokens = new ApiTokenStore(db.prisma, SERVICE);
