@@ -1,9 +1,11 @@
 /**
  * The Fastify application every FDO service starts from: logging, the `application/cbor` body
- * parser with FDO's message-size limit, `/health` and `/ready` (health.ts), and graceful shutdown.
+ * parser with FDO's message-size limit, `/health` and `/ready` (health.ts), `app.metrics` (metrics.ts),
+ * and graceful shutdown.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { healthRoutes } from './health.js';
+import { addMetrics } from './metrics.js';
 import { loggerOptions, type LogSettings } from './logger.js';
 
 export interface AppOptions {
@@ -15,18 +17,23 @@ export interface AppOptions {
   logger?: boolean;
   /** Level and format from the service's configuration (`FDO_LOG_LEVEL`, `FDO_LOG_FORMAT`). */
   log?: LogSettings;
+  /** A pino logger to use instead (tests read its lines). */
+  loggerInstance?: FastifyBaseLogger;
 }
 
 export const FDO_MAX_MESSAGE_SIZE = 65535;
 
 export function createApp(options: AppOptions): FastifyInstance {
   const app = Fastify({
-    logger: options.logger === false ? false : loggerOptions(options.service, process.env, options.log),
+    ...(options.loggerInstance !== undefined
+      ? { loggerInstance: options.loggerInstance }
+      : { logger: options.logger === false ? false : loggerOptions(options.service, process.env, options.log) }),
     bodyLimit: options.bodyLimit ?? FDO_MAX_MESSAGE_SIZE,
   });
   // FDO bodies are single CBOR items; the protocol layer decodes them (FDO 1.1 §4.3).
   app.addContentTypeParser('application/cbor', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   healthRoutes(app, options.service);
+  addMetrics(app, options.service);
   return app;
 }
 

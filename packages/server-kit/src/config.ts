@@ -200,6 +200,14 @@ export function loadSettings<S extends Settings>(schema: ConfigSchema<S>, env: E
   };
 }
 
+/**
+ * The programmatic overrides (tests, start script) that are set, to spread over the configuration read
+ * from the schema: `undefined` means "not overridden"; an explicit null is an override.
+ */
+export function definedOverrides<T extends object>(overrides: T): Partial<T> {
+  return Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
 /** The value as `config` prints it: secrets as [redacted], unset ones as (none). */
 export function showValue(s: Setting<unknown>, value: unknown): string {
   if (value === null || value === undefined) return '(none)';
@@ -223,3 +231,19 @@ export const loggingSettings = {
     description: 'JSON lines (for collectors) or readable lines',
   }),
 };
+
+/**
+ * Access to the management API and `/metrics`, the same for every service under its own prefix
+ * (`FDO_MFG`, `FDO_RV`, `FDO_OWNER`).
+ */
+export function accessSettings(prefix: string) {
+  return {
+    metricsAuth: setting(kinds.oneOf(['token', 'none'] as const), {
+      env: `${prefix}_METRICS_AUTH`,
+      file: 'metrics.auth',
+      default: 'token',
+      description:
+        '`/metrics` needs a management API token with the read scope (`token`), or is open (`none`: only where devices cannot reach the port)',
+    }),
+  };
+}

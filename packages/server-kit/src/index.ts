@@ -10,11 +10,24 @@ export {
   type FdoResponse,
   type FdoRoutesOptions,
 } from './fdo-routes.js';
+export { closesSession, type SessionOutcome, type SessionProtocol } from './fdo-sessions.js';
 export {
+  addMetrics,
+  DURATION_BUCKETS,
+  metricSample,
+  metricsEndpoint,
+  ServiceMetrics,
+  type MetricsAccess,
+  type MetricsEndpointOptions,
+} from './metrics.js';
+export type { Counter, Gauge, Histogram } from 'prom-client';
+export {
+  authenticate,
   errorReplySchema,
   managementApi,
   type ApiTokenVerifier,
   type AuditRecorder,
+  type AuthenticateOptions,
   type ManagementApiOptions,
 } from './management.js';
 export { SealedTokenError, SealedTokens, type SealedTokenFailure, type SealedTokensOptions } from './sealed-token.js';
@@ -32,8 +45,10 @@ export { ApiError, guidParam, timeRangeParams } from './rest.js';
 export { fdoKeyKind, privateKeyFromPemText, readOptional, writeOnce } from './key-files.js';
 export { sendVoucherFile, voucherFormatQuery } from './rest.js';
 export {
+  accessSettings,
   ConfigError,
   defineConfig,
+  definedOverrides,
   InvalidValue,
   kinds,
   loadSettings,

@@ -16,7 +16,7 @@
  * without the route's scope 403. A route's scope defaults to `read` for GET/HEAD and `write` otherwise.
  */
 import { API_SCOPES, scopeAllows, type ApiPrincipal, type ApiScope, type AuditEntry } from '@fdo/storage';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -67,21 +67,19 @@ function refuse(reply: FastifyReply, status: number, error: string, message: str
   return reply.code(status).type('application/json').send({ error, message });
 }
 
+export interface AuthenticateOptions {
+  tokens: ApiTokenVerifier;
+  tokenHint?: string;
+}
+
 /**
- * Registers the management routes in their own encapsulated context: its hooks and error handler apply
- * to these routes only, never to the FDO protocol routes beside them. Register it with a `prefix`.
+ * The `onRequest` hook of every protected route: a bearer API token that {@link ApiTokenVerifier}
+ * knows, holding the route's scope; sets `request.principal`. 401 without or with an unknown token,
+ * 403 without the scope.
  */
-export async function managementApi(api: FastifyInstance, options: ManagementApiOptions): Promise<void> {
+export function authenticate(options: AuthenticateOptions): onRequestAsyncHookHandler {
   const hint = options.tokenHint ?? 'the service CLI: tokens create';
-
-  api.addHook('onRoute', (route) => {
-    const scope = (route.config as { scope?: string } | undefined)?.scope;
-    if (scope !== undefined && !(API_SCOPES as readonly string[]).includes(scope)) {
-      throw new Error(`route ${route.method} ${route.url}: unknown scope "${scope}"`);
-    }
-  });
-
-  api.addHook('onRequest', async (request, reply) => {
+  return async function authenticateRequest(request, reply) {
     const token = bearer(request.headers.authorization);
     const principal = token === undefined ? null : await options.tokens.verify(token);
     if (principal === null) {
@@ -105,7 +103,22 @@ export async function managementApi(api: FastifyInstance, options: ManagementApi
       );
     }
     request.principal = principal;
+  };
+}
+
+/**
+ * Registers the management routes in their own encapsulated context: its hooks and error handler apply
+ * to these routes only, never to the FDO protocol routes beside them. Register it with a `prefix`.
+ */
+export async function managementApi(api: FastifyInstance, options: ManagementApiOptions): Promise<void> {
+  api.addHook('onRoute', (route) => {
+    const scope = (route.config as { scope?: string } | undefined)?.scope;
+    if (scope !== undefined && !(API_SCOPES as readonly string[]).includes(scope)) {
+      throw new Error(`route ${route.method} ${route.url}: unknown scope "${scope}"`);
+    }
   });
+
+  api.addHook('onRequest', authenticate(options));
 
   if (options.audit !== undefined) {
     const audit = options.audit;

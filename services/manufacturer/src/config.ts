@@ -7,13 +7,16 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import type { KeyKind } from '@fdo/protocol';
 import {
+  accessSettings,
   ConfigError,
   defineConfig,
+  definedOverrides,
   kinds,
   loadSettings,
   loggingSettings,
   setting,
   type RawValue,
+  type MetricsAccess,
 } from '@fdo/server-kit';
 import {
   rendezvousInfoOf,
@@ -58,6 +61,8 @@ export interface ManufacturerConfig {
   logger: boolean;
   logLevel: string;
   logFormat: 'json' | 'pretty' | null;
+  /** Who may read `/metrics`: management API tokens (read scope), or anyone. */
+  metricsAuth: MetricsAccess;
 }
 
 function tagOf(v: unknown): string | null {
@@ -216,14 +221,11 @@ export const CONFIG_SCHEMA = defineConfig('manufacturer', 'FDO_MFG_CONFIG', {
     default: 300,
     description: 'seconds a device has between DI.AppStart and DI.SetHMAC',
   }),
+  ...accessSettings('FDO_MFG'),
   ...loggingSettings,
 });
 
 type Overrides = Partial<ManufacturerConfig>;
-
-/** The overrides that are set (an explicit null, e.g. `defaultTag: null`, is set). */
-const definedOnly = (o: Overrides): Overrides =>
-  Object.fromEntries(Object.entries(o).filter(([, value]) => value !== undefined));
 
 /**
  * The configuration from `env` (and `FDO_MFG_CONFIG`), with `overrides` (tests, scripts/start.mjs)
@@ -260,8 +262,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, o: Overrides = 
     logger: v.logLevel !== 'silent',
     logLevel: v.logLevel,
     logFormat: v.logFormat,
+    metricsAuth: v.metricsAuth,
   };
-  const config = { ...fromSettings, ...definedOnly(o) };
+  const config = { ...fromSettings, ...definedOverrides(o) };
   if (problems.length > 0) throw new ConfigError(problems, 'manufacturer');
   return config;
 }

@@ -9,11 +9,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { certificatesFromPem } from '@fdo/protocol/x509';
-import { createApp, databaseReadiness, managementApi } from '@fdo/server-kit';
+import { createApp, databaseReadiness, managementApi, metricsEndpoint } from '@fdo/server-kit';
 import { ApiTokenStore, AuditLog, openDatabase, type Database } from '@fdo/storage';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type ConfigOverrides, type OwnerConfig } from './config.js';
 import { OwnerKeys } from './keys.js';
+import { ownerMetrics, type OwnerMetrics } from './metrics.js';
 import { managementRoutes } from './routes/api/index.js';
 import { DeviceStatusStore } from './store/device-status.js';
 import { RegistrationStore } from './store/registrations.js';
@@ -35,6 +36,8 @@ export interface OwnerHandle {
   registrations: RegistrationStore;
   scheduler: To0Scheduler;
   tokens: ApiTokenStore;
+  /** Counters and histograms of this instance (TO2 reports `onboardings` here). */
+  metrics: OwnerMetrics;
 }
 
 declare module 'fastify' {
@@ -87,6 +90,7 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
   const vouchers = new VoucherStore(db.prisma);
   const devices = new DeviceStatusStore(db.prisma, now);
   const registrations = new RegistrationStore(db.prisma);
+  const metrics = ownerMetrics(app.metrics, devices);
   const scheduler = new To0Scheduler({
     config: config.to0,
     store: registrations,
@@ -94,10 +98,11 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
     to2Addresses: config.to2Addresses,
     log: app.log,
     now,
+    metrics,
     ...(random === undefined ? {} : { random }),
   });
   const tokens = new ApiTokenStore(db.prisma, SERVICE);
-  app.decorate('owner', { config, db, keys, vouchers, devices, registrations, scheduler, tokens });
+  app.decorate('owner', { config, db, keys, vouchers, devices, registrations, scheduler, tokens, metrics });
 
   await app.register(managementApi, {
     prefix: '/api/v1',
@@ -113,12 +118,15 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
         deviceCas,
         importMaxBytes: config.importMaxBytes,
         now,
+        metrics,
         wakeScheduler: () => {
           if (config.to0.enabled)
             void scheduler.runOnce().catch((err: unknown) => app.log.error({ err }, 'TO0 round failed'));
         },
       }),
   });
+
+  await app.register(metricsEndpoint, { access: config.metricsAuth, tokens, tokenHint: 'fdo-owner tokens create' });
 
   if (config.to0.enabled) {
     app.addHook('onReady', async () => scheduler.start());

@@ -7,7 +7,17 @@
  */
 import { join, resolve } from 'node:path';
 import type { KeyKind } from '@fdo/protocol';
-import { ConfigError, defineConfig, kinds, loadSettings, loggingSettings, setting } from '@fdo/server-kit';
+import {
+  accessSettings,
+  ConfigError,
+  defineConfig,
+  definedOverrides,
+  kinds,
+  loadSettings,
+  loggingSettings,
+  setting,
+  type MetricsAccess,
+} from '@fdo/server-kit';
 
 export { ConfigError } from '@fdo/server-kit';
 
@@ -48,6 +58,8 @@ export interface OwnerConfig {
   logger: boolean;
   logLevel: string;
   logFormat: 'json' | 'pretty' | null;
+  /** Who may read `/metrics`: management API tokens (read scope), or anyone. */
+  metricsAuth: MetricsAccess;
 }
 
 type Env = Record<string, string | undefined>;
@@ -155,6 +167,7 @@ export const CONFIG_SCHEMA = defineConfig('owner', 'FDO_OWNER_CONFIG', {
     default: 8,
     description: 'TO0 runs in flight per instance',
   }),
+  ...accessSettings('FDO_OWNER'),
   ...loggingSettings,
 });
 
@@ -169,17 +182,18 @@ export function loadConfig(env: Env = process.env, o: ConfigOverrides = {}): Own
   const dataDir = o.dataDir ?? v.dataDir;
   const derived = (key: 'databaseUrl' | 'keysDir', fallback: string) =>
     sources[key] === 'default' ? fallback : v[key];
-  const config: OwnerConfig = {
-    host: o.host ?? v.host,
-    port: o.port ?? v.port,
+  const { to0: to0Overrides, ...rest } = o;
+  const fromSettings: OwnerConfig = {
+    host: v.host,
+    port: v.port,
     dataDir,
-    databaseUrl: o.databaseUrl ?? derived('databaseUrl', `file:${join(dataDir, 'owner.db')}`),
-    keysDir: o.keysDir ?? derived('keysDir', join(dataDir, 'keys')),
-    keyKinds: o.keyKinds ?? v.keyTypes,
-    keyFiles: o.keyFiles ?? v.keyFiles,
-    deviceCaFiles: o.deviceCaFiles ?? v.deviceCaFiles,
-    to2Addresses: o.to2Addresses ?? v.to2Addresses,
-    importMaxBytes: o.importMaxBytes ?? v.importMaxBytes,
+    databaseUrl: derived('databaseUrl', `file:${join(dataDir, 'owner.db')}`),
+    keysDir: derived('keysDir', join(dataDir, 'keys')),
+    keyKinds: v.keyTypes,
+    keyFiles: v.keyFiles,
+    deviceCaFiles: v.deviceCaFiles,
+    to2Addresses: v.to2Addresses,
+    importMaxBytes: v.importMaxBytes,
     to0: {
       enabled: v.to0Enabled,
       intervalSeconds: v.to0IntervalSeconds,
@@ -190,12 +204,14 @@ export function loadConfig(env: Env = process.env, o: ConfigOverrides = {}): Own
       concurrency: v.to0Concurrency,
       leaseSeconds: 120,
       batchSize: 200,
-      ...o.to0,
+      ...to0Overrides,
     },
-    logger: o.logger ?? v.logLevel !== 'silent',
-    logLevel: o.logLevel ?? v.logLevel,
-    logFormat: o.logFormat !== undefined ? o.logFormat : v.logFormat,
+    logger: v.logLevel !== 'silent',
+    logLevel: v.logLevel,
+    logFormat: v.logFormat,
+    metricsAuth: v.metricsAuth,
   };
+  const config: OwnerConfig = { ...fromSettings, ...definedOverrides(rest) };
   if (config.keyKinds.length === 0 && config.keyFiles.length === 0) {
     problems.push('FDO_OWNER_KEY_TYPES / FDO_OWNER_KEY_FILES: the owner needs at least one key');
   }

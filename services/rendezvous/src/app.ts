@@ -7,10 +7,11 @@
  */
 import { join } from 'node:path';
 import { nodeCrypto, to0Responder, to1Responder, type To1ReplayGuard } from '@fdo/protocol';
-import { createApp, databaseReadiness, managementApi, SealedTokens } from '@fdo/server-kit';
+import { createApp, databaseReadiness, managementApi, metricsEndpoint, SealedTokens } from '@fdo/server-kit';
 import { ApiTokenStore, AuditLog, openDatabase, serviceSecret, type Database } from '@fdo/storage';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type RendezvousConfig } from './config.js';
+import { rendezvousMetrics } from './metrics.js';
 import { Purger } from './purge.js';
 import { addRateLimit } from './rate-limit.js';
 import { MemoryReplayGuard } from './replay-guard.js';
@@ -97,6 +98,7 @@ export function build(options: BuildOptions = {}): FastifyInstance {
         maxWaitSeconds: config.maxWaitSeconds,
       }),
       to1Responder({ ...common, registrations, ...(replayGuard === undefined ? {} : { replayGuard }) }),
+      rendezvousMetrics(app.metrics, registrations, now).onOutcome,
     );
     await app.register(managementApi, {
       prefix: '/api/v1',
@@ -107,6 +109,11 @@ export function build(options: BuildOptions = {}): FastifyInstance {
         await registrationRoutes(api, { registrations, trust, trustFile, now });
         await trustRoutes(api, { trust, trustFile });
       },
+    });
+    await app.register(metricsEndpoint, {
+      access: config.metricsAuth,
+      tokens,
+      tokenHint: 'fdo-rendezvous tokens create',
     });
 
     const purger = new Purger(

@@ -6,6 +6,7 @@
  */
 import { join, resolve } from 'node:path';
 import {
+  accessSettings,
   ConfigError,
   defineConfig,
   FDO_MAX_MESSAGE_SIZE,
@@ -15,6 +16,7 @@ import {
   loggingSettings,
   setting,
   type RawValue,
+  type MetricsAccess,
 } from '@fdo/server-kit';
 
 export { ConfigError } from '@fdo/server-kit';
@@ -59,6 +61,8 @@ export interface RendezvousConfig {
   logger: boolean;
   logLevel: string;
   logFormat: 'json' | 'pretty' | null;
+  /** Who may read `/metrics`: management API tokens (read scope), or anyone. */
+  metricsAuth: MetricsAccess;
 }
 
 type Env = Record<string, string | undefined>;
@@ -185,6 +189,7 @@ export const CONFIG_SCHEMA = defineConfig('rendezvous', 'FDO_RV_CONFIG', {
     default: 'memory',
     description: '`database` makes one ProveToRV answerable once across all instances (one insert per TO1)',
   }),
+  ...accessSettings('FDO_RV'),
   ...loggingSettings,
 });
 
@@ -215,6 +220,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Rendezvous
     logger: v.logLevel !== 'silent',
     logLevel: v.logLevel,
     logFormat: v.logFormat,
+    metricsAuth: v.metricsAuth,
   };
   if (problems.length > 0) throw new ConfigError(problems, 'rendezvous');
   return { ...config, ...overrides };

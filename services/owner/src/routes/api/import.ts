@@ -133,6 +133,9 @@ export async function importRoutes(api: FastifyInstance, deps: ApiDeps): Promise
         { imported: summary.imported, duplicate: summary.duplicate, rejected: summary.rejected },
         'voucher import',
       );
+      for (const result of ['imported', 'duplicate', 'rejected'] as const) {
+        deps.metrics.vouchersImported.inc({ result }, summary[result]);
+      }
       if (summary.imported > 0) deps.wakeScheduler();
       return summary;
     },
