@@ -11,7 +11,8 @@
  * ]
  * ```
  * Files are written atomically (a temporary file in the same folder, then a link or rename) and are
- * readable only by their owner (mode 0600). An existing credential is replaced only when asked.
+ * readable only by their owner (mode 0600). An existing credential is replaced only when asked: by
+ * `--force` at DI, or by onboarding (TO2) with the replacement credential.
  */
 import {
   closeSync,
@@ -19,6 +20,7 @@ import {
   fsyncSync,
   linkSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -80,12 +82,17 @@ export function readCredentialFile(path: string): DeviceCredentialFile {
   return decodeCredentialFile(bytes, path);
 }
 
+const tempPrefix = (path: string) => `.${basename(path)}.`;
+
 /**
- * Writes the credential to `path` atomically with mode 0600. Without `force`, fails with code
- * `EXISTS` when a file is already there (checked atomically: the final link is exclusive).
+ * Writes the credential to `path` atomically with mode 0600: the bytes go to a temporary file in the
+ * same folder, are synced, then linked or renamed into place, and the folder is synced so the new
+ * name survives a power cut. Until that rename the old file is untouched, so a process that dies
+ * first leaves the previous credential as it was. Without `force`, fails with code `EXISTS` when a
+ * file is already there (checked atomically: the final link is exclusive).
  */
 export function writeCredentialFile(path: string, file: DeviceCredentialFile, options: { force?: boolean } = {}): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = join(dirname(path), `${tempPrefix(path)}${randomBytes(6).toString('hex')}.tmp`);
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
   try {
     writeSync(fd, encodeCredentialFile(file));
@@ -107,4 +114,32 @@ export function writeCredentialFile(path: string, file: DeviceCredentialFile, op
   } finally {
     rmSync(tmp, { force: true });
   }
+  syncFolder(dirname(path));
+}
+
+/** fsync of the folder: makes a rename or link in it durable (POSIX); not possible on Windows. */
+function syncFolder(dir: string): void {
+  if (process.platform === 'win32') return;
+  const fd = openSync(dir, constants.O_RDONLY);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Removes temporary files a killed writer left next to `path` (they never hold the live credential,
+ * which is only ever the renamed file). Returns the names removed.
+ */
+export function removeStaleTemporaryFiles(path: string): string[] {
+  const prefix = tempPrefix(path);
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path)).filter((n) => n.startsWith(prefix) && n.endsWith('.tmp'));
+  } catch {
+    return [];
+  }
+  for (const n of names) rmSync(join(dirname(path), n), { force: true });
+  return names;
 }

@@ -9,6 +9,7 @@ import {
   type CryptoProvider,
   type DeviceCredential,
   type PrivateKeyDer,
+  type RendezvousEndpoint,
   type SignatureAlg,
   type TO1Result,
 } from '@fdo/protocol';
@@ -24,6 +25,8 @@ export interface DeviceTo1Options {
   rendezvousUrls?: readonly string[];
   /** Per-message timeout (default 30 s). */
   timeoutMs?: number;
+  /** Called before each rendezvous server is asked, and with the error when it fails. */
+  onAttempt?: (url: string, error?: Error) => void;
 }
 
 export interface DeviceTo1Result extends TO1Result {
@@ -48,12 +51,25 @@ export class To1FailedError extends Error {
   }
 }
 
-/** The URLs of the device's rendezvous servers, from DCRVInfo (§3.7). */
+function endpointUrl(e: RendezvousEndpoint): string {
+  const host = e.host.includes(':') ? `[${e.host}]` : e.host;
+  return `${e.protocol}://${host}:${e.port}`;
+}
+
+/** The URLs of the device's rendezvous servers, from DCRVInfo (§3.7); RVBypass directives are not among them. */
 export function rendezvousUrlsOf(credential: Pick<DeviceCredential, 'rvInfo'>): string[] {
-  return credential.rvInfo.deviceEndpoints().map((e) => {
-    const host = e.host.includes(':') ? `[${e.host}]` : e.host;
-    return `${e.protocol}://${host}:${e.port}`;
-  });
+  return credential.rvInfo
+    .deviceEndpoints()
+    .filter((e) => e.bypass !== true)
+    .map(endpointUrl);
+}
+
+/** The owner URLs of DCRVInfo's RVBypass directives (§3.7.1): the device runs TO2 there without TO1. */
+export function bypassUrlsOf(credential: Pick<DeviceCredential, 'rvInfo'>): string[] {
+  return credential.rvInfo
+    .deviceEndpoints()
+    .filter((e) => e.bypass === true)
+    .map(endpointUrl);
 }
 
 /**
@@ -65,6 +81,7 @@ export async function runDeviceTo1(options: DeviceTo1Options): Promise<DeviceTo1
   const urls = options.rendezvousUrls ?? rendezvousUrlsOf(options.credential);
   const attempts: To1Attempt[] = [];
   for (const url of urls) {
+    options.onAttempt?.(url);
     const transport = httpTransport(url, options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs });
     try {
       const result = await runTO1(transport, {
@@ -75,7 +92,9 @@ export async function runDeviceTo1(options: DeviceTo1Options): Promise<DeviceTo1
       });
       return { ...result, rendezvousUrl: url };
     } catch (err) {
-      attempts.push({ url, error: err instanceof Error ? err : new Error(String(err)) });
+      const error = err instanceof Error ? err : new Error(String(err));
+      attempts.push({ url, error });
+      options.onAttempt?.(url, error);
     } finally {
       await transport.close();
     }

@@ -20,7 +20,14 @@ import {
   type ErrorMessage,
 } from '@fdo/protocol';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { closesSession, sessionOf, sessionToken, type SessionContext, type SessionOutcome } from './fdo-sessions.js';
+import {
+  closesSession,
+  sessionOf,
+  sessionToken,
+  type SessionContext,
+  type SessionOutcome,
+  type SessionProtocol,
+} from './fdo-sessions.js';
 import './metrics.js';
 
 export const FDO_PROTOCOL_VERSION = 101;
@@ -49,6 +56,8 @@ export interface FdoRoutesOptions {
   responder: FdoResponder;
   /** The request message types this service answers (e.g. 10 and 12 for DI). */
   messageTypes: readonly number[];
+  /** Called when a message opens a session (DI.AppStart, TO0.Hello, TO1.HelloRV, TO2.HelloDevice). */
+  onStart?: (protocol: SessionProtocol) => void;
   /** Called once per session outcome (completed or failed), for the service's own metrics. */
   onOutcome?: (outcome: SessionOutcome) => void;
 }
@@ -183,6 +192,7 @@ export async function fdoRoutes(app: FastifyInstance, options: FdoRoutesOptions)
     }
     if (session.opening && session.protocol !== null) {
       app.metrics.sessions.inc({ protocol: session.protocol, outcome: 'started' });
+      options.onStart?.(session.protocol);
     }
     const raw = request.body;
     const body = raw instanceof Uint8Array ? raw : new Uint8Array(0);

@@ -5,29 +5,9 @@
  * voucher has the manufacturer key's type.
  */
 import { readFileSync } from 'node:fs';
-import { keyClass, PublicKey, publicKeyFromPem } from '@fdo/protocol';
+import { keyClass, ownerKeyFromPem, type PublicKey } from '@fdo/protocol';
 import { fingerprint } from '@fdo/protocol/x509';
 import { DEFAULT_TAG_KEY, type TagRule } from './config.js';
-
-/** A customer key as read from a PEM file (`PUBLIC KEY`, or a `CERTIFICATE` whose key is taken). */
-export function ownerKeyFromPem(text: string, where = 'owner key'): PublicKey {
-  let key: PublicKey;
-  try {
-    key = PublicKey.fromDer(publicKeyFromPem(text));
-  } catch (err) {
-    throw new Error(
-      `${where}: not a PEM PUBLIC KEY or CERTIFICATE of an EC P-256/P-384 or RSA key (${(err as Error).message})`,
-      {
-        cause: err,
-      },
-    );
-  }
-  const kind = keyClass(key);
-  if (!['EC P-256', 'EC P-384', 'RSA 2048', 'RSA 3072'].includes(kind)) {
-    throw new Error(`${where}: a ${kind} key is not an FDO owner key type (EC P-256/P-384, RSA 2048/3072)`);
-  }
-  return key;
-}
 
 export const ownerKeySha256 = (key: PublicKey): string => fingerprint(key.toDer().spki);
 

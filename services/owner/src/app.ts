@@ -1,15 +1,18 @@
 /**
- * The owner service: the owner's keys, voucher import, device status, and TO0 automation (FDO 1.1 §5.3)
- * so that every imported device can find its owner at first power-up. TO2 (§5.5) plugs in later
- * through the `DeviceStatusStore` on the handle.
+ * The owner service: the owner's keys, voucher import, device status, TO0 automation (FDO 1.1 §5.3) so
+ * that every imported device can find its owner at first power-up, and TO2 (§5.5) at
+ * `POST /fdo/101/msg/60…70` with the ServiceInfo modules an integrator passes in.
  *
  * `build(options)` opens the database (applying migrations), loads or generates the keys, and returns
- * the Fastify app; the TO0 scheduler starts when the app is ready and stops when it closes.
+ * the Fastify app; the TO0 scheduler and the TO2 session sweep start when the app is ready and stop
+ * when it closes.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { nodeCrypto, TO2_REQUEST_TYPES, to2Responder } from '@fdo/protocol';
+import type { OwnerServiceInfoModule } from '@fdo/protocol/serviceinfo';
 import { certificatesFromPem } from '@fdo/protocol/x509';
-import { createApp, databaseReadiness, managementApi, metricsEndpoint } from '@fdo/server-kit';
+import { createApp, databaseReadiness, fdoRoutes, managementApi, metricsEndpoint } from '@fdo/server-kit';
 import { ApiTokenStore, AuditLog, openDatabase, type Database } from '@fdo/storage';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type ConfigOverrides, type OwnerConfig } from './config.js';
@@ -18,8 +21,10 @@ import { ownerMetrics, type OwnerMetrics } from './metrics.js';
 import { managementRoutes } from './routes/api/index.js';
 import { DeviceStatusStore } from './store/device-status.js';
 import { RegistrationStore } from './store/registrations.js';
+import { To2SessionStore } from './store/to2-sessions.js';
 import { VoucherStore } from './store/vouchers.js';
 import { To0Scheduler } from './to0/scheduler.js';
+import { OwnerTo2State } from './to2/state.js';
 
 export { DEFAULT_PORT } from './config.js';
 
@@ -36,6 +41,8 @@ export interface OwnerHandle {
   registrations: RegistrationStore;
   scheduler: To0Scheduler;
   tokens: ApiTokenStore;
+  to2: OwnerTo2State;
+  to2Sessions: To2SessionStore;
   /** Counters and histograms of this instance (TO2 reports `onboardings` here). */
   metrics: OwnerMetrics;
 }
@@ -51,7 +58,24 @@ export interface BuildOptions extends ConfigOverrides {
   now?: () => number;
   /** Random in [0, 1) for backoff jitter. */
   random?: () => number;
+  /**
+   * ServiceInfo modules offered in TO2 (devmod is built in). Each decides per device with `appliesTo`;
+   * `forDevices(module, { tags, guids, devmod })` from `@fdo/protocol/serviceinfo` restricts one.
+   */
+  serviceInfoModules?: readonly OwnerServiceInfoModule[];
+  /** TO2 limits; defaults as in the protocol package. */
+  to2?: {
+    /** maxOwnerMessageSize announced in TO2.ProveOVHdr (default 65535). */
+    maxOwnerMessageSize?: number;
+    /** maxDeviceServiceInfoSz announced in TO2.OwnerServiceInfoReady (default 1300). */
+    maxDeviceServiceInfoSize?: number;
+    /** Idle time before a TO2 session is refused and swept (default 300 s). */
+    sessionTtlSeconds?: number;
+  };
 }
+
+/** How often expired TO2 sessions are deleted. */
+const TO2_SWEEP_INTERVAL_MS = 60_000;
 
 function readDeviceCas(files: readonly string[]): Uint8Array[] {
   return files.flatMap((file) => {
@@ -74,7 +98,7 @@ function readDeviceCas(files: readonly string[]): Uint8Array[] {
  * `options` taking precedence. Throws ConfigError, or an Error naming the file at fault.
  */
 export async function build(options: BuildOptions = {}): Promise<FastifyInstance> {
-  const { now = Date.now, random, ...overrides } = options;
+  const { now = Date.now, random, serviceInfoModules = [], to2: to2Limits = {}, ...overrides } = options;
   const config = loadConfig(process.env, overrides);
   const deviceCas = readDeviceCas(config.deviceCaFiles);
   const app = createApp({
@@ -102,7 +126,38 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
     ...(random === undefined ? {} : { random }),
   });
   const tokens = new ApiTokenStore(db.prisma, SERVICE);
-  app.decorate('owner', { config, db, keys, vouchers, devices, registrations, scheduler, tokens, metrics });
+  const to2Sessions = new To2SessionStore(db.prisma);
+  const to2 = new OwnerTo2State({ vouchers, devices, sessions: to2Sessions, keys, log: app.log, now });
+  app.decorate('owner', {
+    config,
+    db,
+    keys,
+    vouchers,
+    devices,
+    registrations,
+    scheduler,
+    tokens,
+    to2,
+    to2Sessions,
+    metrics,
+  });
+
+  await app.register(fdoRoutes, {
+    responder: to2Responder({
+      crypto: nodeCrypto,
+      state: to2,
+      serviceInfoModules,
+      now,
+      ...(to2Limits.maxOwnerMessageSize === undefined ? {} : { maxOwnerMessageSize: to2Limits.maxOwnerMessageSize }),
+      ...(to2Limits.maxDeviceServiceInfoSize === undefined
+        ? {}
+        : { maxDeviceServiceInfoSize: to2Limits.maxDeviceServiceInfoSize }),
+      ...(to2Limits.sessionTtlSeconds === undefined ? {} : { sessionTtlSeconds: to2Limits.sessionTtlSeconds }),
+    }),
+    messageTypes: TO2_REQUEST_TYPES,
+    onStart: () => metrics.onboardings.inc({ result: 'started' }),
+    onOutcome: (o) => metrics.onboardings.inc({ result: o.outcome }),
+  });
 
   await app.register(managementApi, {
     prefix: '/api/v1',
@@ -132,6 +187,17 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
     app.addHook('onReady', async () => scheduler.start());
   }
   app.addHook('preClose', async () => scheduler.stop());
+  let sweep: NodeJS.Timeout | undefined;
+  app.addHook('onReady', async () => {
+    sweep = setInterval(() => {
+      to2Sessions.purge(new Date(now())).then(
+        (count) => count > 0 && app.log.info({ count }, 'expired TO2 sessions removed'),
+        (err: unknown) => app.log.warn({ err }, 'could not remove expired TO2 sessions'),
+      );
+    }, TO2_SWEEP_INTERVAL_MS);
+    sweep.unref();
+  });
+  app.addHook('preClose', async () => clearInterval(sweep));
 
   const bootstrap = await tokens.ensureBootstrapToken(join(config.dataDir, 'admin-token'));
   if (bootstrap !== null) app.log.info({ file: bootstrap }, 'first start: an admin API token was written to this file');
@@ -141,6 +207,7 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
       to2Addresses: config.to2Addresses,
       to0: config.to0.enabled ? `every ${config.to0.intervalSeconds} s` : 'off',
       deviceCaCheck: deviceCas.length > 0,
+      serviceInfoModules: serviceInfoModules.map((m) => m.name),
     },
     'owner ready',
   );

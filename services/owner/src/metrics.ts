@@ -1,7 +1,7 @@
 /**
  * The owner service's own metrics, beside server-kit's (HTTP, FDO messages, TO2 sessions with their
  * durations): vouchers imported, TO0 runs against rendezvous servers, onboardings, and devices by state
- * (counted at each scrape). `app.owner.metrics` is where TO2 reports onboardings.
+ * (counted at each scrape). TO2 sessions count as onboardings (the transport reports their start and end).
  */
 import type { Counter, Histogram, ServiceMetrics } from '@fdo/server-kit';
 import type { DeviceStatusStore } from './store/device-status.js';

@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   certChainHash,
+  DeviceCredential,
+  encode,
   extendVoucher,
+  Hash,
   generateKeyPair,
   hashAlgFor,
   HMac,
@@ -123,23 +126,42 @@ export async function startOwner(
   return { app, url, admin, api, close };
 }
 
-/** Makes vouchers of one kind of device quickly: the keys and certificates are made once. */
+export interface MakeOptions {
+  owner?: PublicKeyDer;
+  rvUrls?: string[];
+  deviceInfo?: string;
+  extend?: boolean;
+}
+
+/** A device as DI leaves it: its credential and attestation key, and its voucher. */
+export interface TestDevice {
+  credential: DeviceCredential;
+  deviceKey: KeyPair;
+  voucher: OwnershipVoucher;
+}
+
+/**
+ * Makes vouchers of one kind of device quickly: the keys and certificates are made once (all devices
+ * of a factory share the device key and HMAC secret, which is fine for tests of the owner).
+ */
 export interface VoucherFactory {
   manufacturerKey: KeyPair;
   deviceCa: Uint8Array;
   /** A fresh voucher, extended to `owner` (default: the factory's owner), with RV info `rvUrls`. */
-  make(options?: { owner?: PublicKeyDer; rvUrls?: string[]; deviceInfo?: string; extend?: boolean }): OwnershipVoucher;
+  make(options?: MakeOptions): OwnershipVoucher;
+  /** A fresh device with its credential, and its voucher as `make` makes it. */
+  device(options?: MakeOptions): TestDevice;
 }
 
 export async function voucherFactory(
   owner: PublicKeyDer,
-  options: { kind?: KeyKind; rvUrls?: string[] } = {},
+  options: { kind?: KeyKind; deviceKind?: KeyKind; rvUrls?: string[] } = {},
 ): Promise<VoucherFactory> {
   const kind = options.kind ?? 'ec256';
   const manufacturerKey = generateKeyPair(kind);
   const caKey = generateKeyPair('ec256');
   const deviceCa = await createSelfSignedCa({ privateKey: caKey.privateKey, subject: 'CN=Test Device CA' });
-  const deviceKey = generateKeyPair('ec256');
+  const deviceKey = generateKeyPair(options.deviceKind ?? 'ec256');
   const deviceCert = await issueCertificate({
     issuer: { privateKey: caKey.privateKey, certificate: deviceCa },
     publicKey: deviceKey.publicKey,
@@ -150,9 +172,23 @@ export async function voucherFactory(
   const chainHash = certChainHash(nodeCrypto, alg, certChain);
   const mfgPublic = PublicKey.fromDer(manufacturerKey.publicKey);
   const hmacSecret = nodeCrypto.randomBytes(alg === 'SHA-384' ? 48 : 32);
-  return {
+  const pubKeyHash = Hash.compute(nodeCrypto, alg, encode(mfgPublic.toCbor()));
+  const factory: VoucherFactory = {
     manufacturerKey,
     deviceCa,
+    device(o = {}) {
+      const voucher = factory.make(o);
+      const credential = new DeviceCredential({
+        active: true,
+        protVer: 101,
+        hmacSecret,
+        deviceInfo: voucher.header.deviceInfo,
+        guid: voucher.guid,
+        rvInfo: voucher.header.rvInfo,
+        pubKeyHash,
+      });
+      return { credential, deviceKey, voucher };
+    },
     make(o = {}) {
       const header = OVHeader.create({
         guid: newGuid(nodeCrypto),
@@ -170,4 +206,5 @@ export async function voucherFactory(
       return extendVoucher(nodeCrypto, unextended, manufacturerKey.privateKey, PublicKey.fromDer(o.owner ?? owner));
     },
   };
+  return factory;
 }

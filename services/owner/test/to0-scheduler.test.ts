@@ -107,8 +107,8 @@ t.test('two owner instances on one PostgreSQL database share TO0 against a real 
   // An onboarded device is no longer registered; with credential reuse it is.
   const [done, reused] = [formatGuid(vouchers[2]!.guid), formatGuid(vouchers[3]!.guid)];
   await a.api('PUT', `/vouchers/${reused}/credential-reuse`, { body: { enabled: true } });
-  t.ok(await a.app.owner.devices.onboarded(done, { os: 'Linux' }, null));
-  t.ok(await a.app.owner.devices.onboarded(reused, { os: 'Linux' }, null));
+  t.ok(await a.app.owner.devices.onboarded(done, { os: 'Linux' }, null, 'onboarded'));
+  t.ok(await a.app.owner.devices.onboarded(reused, { os: 'Linux' }, null, 'onboarded'));
   clock += WAIT * 1000;
   t.equal((await both()).registered, N - 1, 'all but the onboarded device without credential reuse');
   t.match((await a.api('GET', '/rendezvous')).json, { servers: [{ url: rvUrl, stopped: 1, registered: N - 1 }] });

@@ -4,16 +4,20 @@
  */
 import { FdoPeerError } from '@fdo/protocol';
 import { diCommand, DI_USAGE } from './di.js';
+import { onboardCommand, ONBOARD_USAGE } from './onboard.js';
+import { showCommand, SHOW_USAGE } from './show.js';
 import { to1Command, TO1_USAGE } from './to1.js';
 import { nodeIo, UsageError, type CliIo, type Command } from './io.js';
 
 export const COMMANDS: Record<string, { run: Command; usage: string }> = {
   di: { run: diCommand, usage: DI_USAGE },
   to1: { run: to1Command, usage: TO1_USAGE },
+  onboard: { run: onboardCommand, usage: ONBOARD_USAGE },
+  show: { run: showCommand, usage: SHOW_USAGE },
 };
 
 /** Who a command talks to, for error messages. */
-const PEER: Record<string, string> = { di: 'manufacturer', to1: 'rendezvous server' };
+const PEER: Record<string, string> = { di: 'manufacturer', to1: 'rendezvous server', onboard: 'owner' };
 
 export function usage(): string {
   return `Usage:\n${Object.values(COMMANDS)

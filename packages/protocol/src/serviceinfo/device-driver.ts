@@ -8,13 +8,18 @@ import { devmodMessages, type DevmodInfo } from './devmod.js';
 import type { DeviceServiceInfoModule } from './module.js';
 import { encode } from '../cbor/codec.js';
 
+/** The owner sent `module:active` (`requested`); the device answered `active` (false for a module it lacks). */
+export type ModuleActivation = (module: string, requested: boolean, active: boolean) => void;
+
 export class DeviceServiceInfoDriver {
   readonly #modules: Map<string, DeviceServiceInfoModule>;
   readonly #active = new Set<string>();
   readonly #devmod: DevmodInfo;
+  readonly #onActivation: ModuleActivation | undefined;
 
-  constructor(devmod: DevmodInfo, modules: readonly DeviceServiceInfoModule[]) {
+  constructor(devmod: DevmodInfo, modules: readonly DeviceServiceInfoModule[], onActivation?: ModuleActivation) {
     this.#devmod = devmod;
+    this.#onActivation = onActivation;
     this.#modules = new Map(modules.filter((m) => m.name !== 'devmod').map((m) => [m.name, m]));
   }
 
@@ -36,6 +41,7 @@ export class DeviceServiceInfoDriver {
         if (active) this.#active.add(module);
         else this.#active.delete(module);
         replies.push({ key: `${module}:active`, value: encode(active) });
+        this.#onActivation?.(module, value === true, active);
         continue;
       }
       if (mod === undefined || !this.#active.has(module)) continue;

@@ -3,3 +3,4 @@ export * from './module.js';
 export * from './devmod.js';
 export * from './owner-driver.js';
 export * from './device-driver.js';
+export * from './select.js';

@@ -58,6 +58,11 @@ export interface RendezvousEndpoint {
   port: number;
   protocol: 'http' | 'https';
   delaySec?: number;
+  /**
+   * RVBypass (§3.7.1): this directive names the owner itself. A device skips TO1 and runs TO2 at this
+   * address (with its device port); present only when set.
+   */
+  bypass?: true;
 }
 
 const VAR_NAMES = Object.fromEntries(Object.entries(RVVariable).map(([k, v]) => [v, k])) as Record<number, string>;
@@ -215,11 +220,15 @@ export class RendezvousInfo {
         (get(device ? RVVariable.DevPort : RVVariable.OwnerPort) as number | undefined) ??
         (protocol === 'https' ? 443 : 80);
       const delay = get(RVVariable.Delaysec) as number | undefined;
+      const extra = {
+        ...(delay === undefined ? {} : { delaySec: delay }),
+        ...(has(RVVariable.Bypass) ? { bypass: true as const } : {}),
+      };
       const dns = get(RVVariable.Dns) as string | undefined;
       const ip = get(RVVariable.IPAddress) as Uint8Array | undefined;
       for (const host of [dns, ip === undefined ? undefined : formatIp(ip)]) {
         if (host === undefined) continue;
-        out.push({ host, port, protocol, ...(delay === undefined ? {} : { delaySec: delay }) });
+        out.push({ host, port, protocol, ...extra });
       }
     }
     return out;

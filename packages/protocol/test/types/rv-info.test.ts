@@ -73,6 +73,25 @@ t.test('DevOnly / OwnerOnly select the side; flags carry no value; delay and own
   t.match(back.describe()[1], /owner port 8443/);
 });
 
+t.test('§3.7.1 RVBypass: the directive names the owner itself; its endpoints say so', async (t) => {
+  const rv = new RendezvousInfo([
+    [
+      { variable: RVVariable.IPAddress, value: new Uint8Array([127, 0, 0, 1]) },
+      { variable: RVVariable.DevPort, value: 8042 },
+      { variable: RVVariable.Protocol, value: RVProtocol.Http },
+      { variable: RVVariable.Bypass },
+    ],
+    [{ variable: RVVariable.Dns, value: 'rv.example' }],
+  ]);
+  const back = RendezvousInfo.fromCbor(decode(encode(rv.toCbor())));
+  t.same((back.toCbor()[0] as unknown[])[3], [RVVariable.Bypass], 'a flag: no RVValue');
+  t.same(back.deviceEndpoints(), [
+    { host: '127.0.0.1', port: 8042, protocol: 'http', bypass: true },
+    { host: 'rv.example', port: 80, protocol: 'http' },
+  ]);
+  t.match(back.describe()[0], /Bypass/);
+});
+
 t.test('malformed instructions are MessageBodyError naming the path', async (t) => {
   t.throws(() => RendezvousInfo.fromCbor([[[RVVariable.DevPort, encode('x')]]]), MessageBodyError);
   t.throws(() => RendezvousInfo.fromCbor([[[RVVariable.Dns]]]), { message: /Dns needs a value/ });

@@ -90,6 +90,10 @@ CREATE TABLE "owner_voucher" (
     "device_version" TEXT,
     "device_serial" TEXT,
     "credential_reuse" BOOLEAN NOT NULL DEFAULT false,
+    "previous_guid" TEXT,
+    "previous_voucher" BYTEA,
+    "transferred_at" TIMESTAMP(3),
+    "transferred_to" TEXT,
 
     CONSTRAINT "owner_voucher_pkey" PRIMARY KEY ("id")
 );
@@ -131,6 +135,19 @@ CREATE TABLE "owner_rv_registration" (
     "lease_until" TIMESTAMP(3) NOT NULL,
 
     CONSTRAINT "owner_rv_registration_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "owner_to2_session" (
+    "token_sha256" TEXT NOT NULL,
+    "guid" TEXT NOT NULL,
+    "version" INTEGER NOT NULL,
+    "step" TEXT NOT NULL,
+    "session" TEXT NOT NULL,
+    "created_at" TIMESTAMP(3) NOT NULL,
+    "expires_at" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "owner_to2_session_pkey" PRIMARY KEY ("token_sha256")
 );
 
 -- CreateTable
@@ -204,6 +221,9 @@ CREATE INDEX "mfg_di_session_expires_at_idx" ON "mfg_di_session"("expires_at");
 CREATE UNIQUE INDEX "owner_voucher_guid_key" ON "owner_voucher"("guid");
 
 -- CreateIndex
+CREATE UNIQUE INDEX "owner_voucher_previous_guid_key" ON "owner_voucher"("previous_guid");
+
+-- CreateIndex
 CREATE INDEX "owner_voucher_state_id_idx" ON "owner_voucher"("state", "id");
 
 -- CreateIndex
@@ -226,6 +246,12 @@ CREATE INDEX "owner_rv_registration_rv_url_state_idx" ON "owner_rv_registration"
 
 -- CreateIndex
 CREATE UNIQUE INDEX "owner_rv_registration_voucher_id_rv_url_key" ON "owner_rv_registration"("voucher_id", "rv_url");
+
+-- CreateIndex
+CREATE INDEX "owner_to2_session_expires_at_idx" ON "owner_to2_session"("expires_at");
+
+-- CreateIndex
+CREATE INDEX "owner_to2_session_guid_idx" ON "owner_to2_session"("guid");
 
 -- CreateIndex
 CREATE INDEX "rv_registration_expires_at_idx" ON "rv_registration"("expires_at");

@@ -81,7 +81,11 @@ CREATE TABLE "owner_voucher" (
     "device_arch" TEXT,
     "device_version" TEXT,
     "device_serial" TEXT,
-    "credential_reuse" BOOLEAN NOT NULL DEFAULT false
+    "credential_reuse" BOOLEAN NOT NULL DEFAULT false,
+    "previous_guid" TEXT,
+    "previous_voucher" BLOB,
+    "transferred_at" DATETIME,
+    "transferred_to" TEXT
 );
 
 -- CreateTable
@@ -119,6 +123,17 @@ CREATE TABLE "owner_rv_registration" (
     "lease_owner" TEXT,
     "lease_until" DATETIME NOT NULL,
     CONSTRAINT "owner_rv_registration_voucher_id_fkey" FOREIGN KEY ("voucher_id") REFERENCES "owner_voucher" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "owner_to2_session" (
+    "token_sha256" TEXT NOT NULL PRIMARY KEY,
+    "guid" TEXT NOT NULL,
+    "version" INTEGER NOT NULL,
+    "step" TEXT NOT NULL,
+    "session" TEXT NOT NULL,
+    "created_at" DATETIME NOT NULL,
+    "expires_at" DATETIME NOT NULL
 );
 
 -- CreateTable
@@ -186,6 +201,9 @@ CREATE INDEX "mfg_di_session_expires_at_idx" ON "mfg_di_session"("expires_at");
 CREATE UNIQUE INDEX "owner_voucher_guid_key" ON "owner_voucher"("guid");
 
 -- CreateIndex
+CREATE UNIQUE INDEX "owner_voucher_previous_guid_key" ON "owner_voucher"("previous_guid");
+
+-- CreateIndex
 CREATE INDEX "owner_voucher_state_id_idx" ON "owner_voucher"("state", "id");
 
 -- CreateIndex
@@ -208,6 +226,12 @@ CREATE INDEX "owner_rv_registration_rv_url_state_idx" ON "owner_rv_registration"
 
 -- CreateIndex
 CREATE UNIQUE INDEX "owner_rv_registration_voucher_id_rv_url_key" ON "owner_rv_registration"("voucher_id", "rv_url");
+
+-- CreateIndex
+CREATE INDEX "owner_to2_session_expires_at_idx" ON "owner_to2_session"("expires_at");
+
+-- CreateIndex
+CREATE INDEX "owner_to2_session_guid_idx" ON "owner_to2_session"("guid");
 
 -- CreateIndex
 CREATE INDEX "rv_registration_expires_at_idx" ON "rv_registration"("expires_at");

@@ -47,6 +47,20 @@ export interface DeviceStatus {
   facts: DeviceFacts;
   credentialReuse: boolean;
   tags: string[];
+  /** The GUID before the last TO2, while the device may still come back with it. */
+  previousGuid: string | null;
+  /** Resale: when and to which key (SPKI SHA-256) the voucher was extended. */
+  transferredAt: Date | null;
+  transferredTo: string | null;
+}
+
+/** The credential the device received in TO2 (absent with credential reuse). */
+export interface Replacement {
+  guid: string;
+  /** The voucher for its next onboarding, as stored (extended to our own key). */
+  voucher: Uint8Array;
+  entryCount: number;
+  ownerKeySha256: string;
 }
 
 export interface DeviceFilter extends VoucherFilter {
@@ -79,8 +93,14 @@ function statusOf(r: Row): DeviceStatus {
     facts,
     credentialReuse: r.credentialReuse,
     tags: r.tags.map((t) => t.tag),
+    previousGuid: r.previousGuid,
+    transferredAt: r.transferredAt,
+    transferredTo: r.transferredTo,
   };
 }
+
+/** The device's row by its GUID or by the GUID it held before its last TO2. */
+const byAnyGuid = (guid: string): Prisma.OwnerVoucherWhereInput => ({ OR: [{ guid }, { previousGuid: guid }] });
 
 function deviceWhere(filter: DeviceFilter): Prisma.OwnerVoucherWhereInput {
   const where = voucherWhere(filter);
@@ -123,7 +143,7 @@ export class DeviceStatusStore {
       where: voucherWhere(filter),
       _count: { _all: true },
     });
-    const out = { imported: 0, registered: 0, 'to2-started': 0, onboarded: 0, failed: 0, total: 0 };
+    const out = { imported: 0, registered: 0, 'to2-started': 0, onboarded: 0, failed: 0, transferred: 0, total: 0 };
     for (const g of groups) {
       out[g.state as DeviceState] = g._count._all;
       out.total += g._count._all;
@@ -131,8 +151,9 @@ export class DeviceStatusStore {
     return out;
   }
 
+  /** The device by its GUID, or by the GUID it held before its last TO2. */
   async get(guid: string): Promise<DeviceStatus | null> {
-    const row = await this.prisma.ownerVoucher.findUnique({ where: { guid }, include });
+    const row = await this.prisma.ownerVoucher.findFirst({ where: byAnyGuid(guid), include });
     return row === null ? null : statusOf(row);
   }
 
@@ -167,21 +188,63 @@ export class DeviceStatusStore {
     await this.prisma.ownerDeviceEvent.create({ data: { guid, at: new Date(this.now()), step, outcome, message } });
   }
 
-  /** TO2 began (TO2.HelloDevice accepted). False when the GUID is not ours. */
+  /**
+   * TO2 began (TO2.HelloDevice accepted) for a device presenting `guid`. A device presenting its new
+   * GUID has stored its replacement credential: the previous GUID and voucher are dropped.
+   */
   async to2Started(guid: string): Promise<boolean> {
     const at = new Date(this.now());
-    return this.#update(guid, { state: 'to2-started', stateAt: at, to2StartedAt: at }, 'to2', 'info', 'TO2 started');
+    return this.prisma.$transaction(async (tx) => {
+      const row = await tx.ownerVoucher.findFirst({ where: byAnyGuid(guid), select: { id: true, guid: true } });
+      if (row === null) return false;
+      await tx.ownerVoucher.update({
+        where: { id: row.id },
+        data: {
+          state: 'to2-started',
+          stateAt: at,
+          to2StartedAt: at,
+          ...(row.guid === guid ? { previousGuid: null, previousVoucher: null } : {}),
+        },
+      });
+      const how = row.guid === guid ? '' : ` (with its previous GUID ${guid}: it never stored the last replacement)`;
+      await tx.ownerDeviceEvent.create({
+        data: { guid: row.guid, at, step: 'to2', outcome: 'info', message: `TO2 started${how}` },
+      });
+      return true;
+    });
   }
 
   /**
-   * TO2 finished (TO2.Done2 sent): the device's facts, and the replacement voucher that the next
-   * onboarding uses. TO0 stops unless credential reuse is enabled for the device.
+   * TO2 finished (TO2.Done verified, before Done2 is sent) for a device that presented `guid`: its
+   * facts, and the replacement credential whose voucher the next onboarding uses. With a new GUID the
+   * device's row and timeline move to it; the presented GUID and its voucher are kept as "previous"
+   * until the device shows up with the new one (it commits only on Done2, §5.5.10). TO0 stops unless
+   * credential reuse is enabled. Returns the device's current GUID and when TO2 started, or null.
    */
-  async onboarded(guid: string, facts: DeviceFacts, replacementVoucher: Uint8Array | null): Promise<boolean> {
+  async onboarded(
+    guid: string,
+    facts: DeviceFacts,
+    replacement: Replacement | null,
+    summary: string,
+  ): Promise<{ guid: string; to2StartedAt: Date | null } | null> {
     const at = new Date(this.now());
     return this.prisma.$transaction(async (tx) => {
-      const row = await tx.ownerVoucher.findUnique({ where: { guid }, select: { id: true, credentialReuse: true } });
-      if (row === null) return false;
+      const row = await tx.ownerVoucher.findFirst({
+        where: byAnyGuid(guid),
+        select: { id: true, guid: true, voucher: true, credentialReuse: true, to2StartedAt: true },
+      });
+      if (row === null) return null;
+      let previous = {};
+      if (replacement !== null) {
+        previous = {
+          guid: replacement.guid,
+          voucher: new Uint8Array(replacement.voucher),
+          entryCount: replacement.entryCount,
+          ownerKeySha256: replacement.ownerKeySha256,
+          // The device presented its current GUID: that one becomes the fallback.
+          ...(row.guid === guid ? { previousGuid: guid, previousVoucher: new Uint8Array(row.voucher) } : {}),
+        };
+      }
       await tx.ownerVoucher.update({
         where: { id: row.id },
         data: {
@@ -195,43 +258,34 @@ export class DeviceStatusStore {
           deviceArch: facts.arch ?? null,
           deviceVersion: facts.version ?? null,
           deviceSerial: facts.serial ?? null,
-          ...(replacementVoucher === null ? {} : { voucher: new Uint8Array(replacementVoucher) }),
+          ...previous,
         },
       });
+      const current = replacement?.guid ?? row.guid;
+      if (current !== row.guid) {
+        await tx.ownerDeviceEvent.updateMany({ where: { guid: row.guid }, data: { guid: current } });
+      }
       if (!row.credentialReuse) {
         await tx.ownerRvRegistration.updateMany({ where: { voucherId: row.id }, data: { state: 'stopped' } });
       }
-      const what = [facts.os, facts.arch, facts.version].filter((f) => f !== undefined).join(' ');
       await tx.ownerDeviceEvent.create({
-        data: { guid, at, step: 'to2', outcome: 'ok', message: `onboarded${what === '' ? '' : ` (${what})`}` },
+        data: { guid: current, at, step: 'to2', outcome: 'ok', message: summary },
       });
-      return true;
+      return { guid: current, to2StartedAt: row.to2StartedAt };
     });
   }
 
   /** TO2 failed at `step` (a message name, e.g. "TO2.ProveDevice") for `reason`. */
   async failed(guid: string, step: string, reason: string): Promise<boolean> {
     const at = new Date(this.now());
-    return this.#update(
-      guid,
-      { state: 'failed', stateAt: at, failedAt: at, failedStep: step, failedReason: reason },
-      step,
-      'error',
-      reason,
-    );
-  }
-
-  async #update(
-    guid: string,
-    data: Prisma.OwnerVoucherUpdateManyMutationInput,
-    step: string,
-    outcome: DeviceEvent['outcome'],
-    message: string,
-  ): Promise<boolean> {
     return this.prisma.$transaction(async (tx) => {
-      const { count } = await tx.ownerVoucher.updateMany({ where: { guid }, data });
-      if (count === 0) return false;
-      await tx.ownerDeviceEvent.create({ data: { guid, at: data.stateAt as Date, step, outcome, message } });
+      const row = await tx.ownerVoucher.findFirst({ where: byAnyGuid(guid), select: { id: true, guid: true } });
+      if (row === null) return false;
+      await tx.ownerVoucher.update({
+        where: { id: row.id },
+        data: { state: 'failed', stateAt: at, failedAt: at, failedStep: step, failedReason: reason },
+      });
+      await tx.ownerDeviceEvent.create({ data: { guid: row.guid, at, step, outcome: 'error', message: reason } });
       return true;
     });
   }

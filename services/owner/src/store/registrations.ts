@@ -45,7 +45,8 @@ export class RegistrationStore {
         nextAttemptAt: { lte: now },
         leaseUntil: { lt: now },
         state: { not: 'stopped' },
-        voucher: { OR: [{ state: { not: 'onboarded' } }, { credentialReuse: true }] },
+        // Onboarding stops a device's rows (unless credential reuse); a transferred voucher is not ours.
+        voucher: { transferredAt: null },
       },
       orderBy: { nextAttemptAt: 'asc' },
       take: limit,

@@ -5,7 +5,7 @@
  */
 import type { Prisma, PrismaClient } from '@fdo/storage';
 
-export const DEVICE_STATES = ['imported', 'registered', 'to2-started', 'onboarded', 'failed'] as const;
+export const DEVICE_STATES = ['imported', 'registered', 'to2-started', 'onboarded', 'failed', 'transferred'] as const;
 export type DeviceState = (typeof DEVICE_STATES)[number];
 
 export interface NewVoucher {
@@ -33,6 +33,20 @@ export interface VoucherRow {
   importedAt: Date;
   credentialReuse: boolean;
   tags: string[];
+  /** The GUID the device held before its last TO2, until it shows up with the new one. */
+  previousGuid: string | null;
+  transferredAt: Date | null;
+  transferredTo: string | null;
+}
+
+/** The voucher a device presenting `guid` in TO2.HelloDevice onboards with. */
+export interface To2Voucher {
+  guid: string;
+  voucher: Uint8Array;
+  tags: string[];
+  credentialReuse: boolean;
+  /** The device presented the GUID it held before its last TO2 (it never stored the replacement). */
+  previous: boolean;
 }
 
 export interface VoucherFilter {
@@ -77,6 +91,9 @@ function rowOf(r: RowWithTags): VoucherRow {
     importedAt: r.importedAt,
     credentialReuse: r.credentialReuse,
     tags: r.tags.map((t) => t.tag),
+    previousGuid: r.previousGuid,
+    transferredAt: r.transferredAt,
+    transferredTo: r.transferredTo,
   };
 }
 
@@ -192,6 +209,71 @@ export class VoucherStore {
     return row === null ? null : rowOf(row);
   }
 
+  /**
+   * The voucher for TO2 with a device presenting `guid`: its current GUID, or the GUID it held before
+   * its last TO2 (then the voucher it onboarded with then). Null when we hold none or it was transferred.
+   */
+  async findForTo2(guid: string): Promise<To2Voucher | null> {
+    const row = await this.prisma.ownerVoucher.findFirst({
+      where: { OR: [{ guid }, { previousGuid: guid }], transferredAt: null },
+      include: withTags,
+    });
+    if (row === null) return null;
+    const previous = row.guid !== guid;
+    const voucher = previous ? row.previousVoucher : row.voucher;
+    if (voucher === null) return null;
+    return {
+      guid: row.guid,
+      voucher: new Uint8Array(voucher),
+      tags: row.tags.map((t) => t.tag),
+      credentialReuse: row.credentialReuse,
+      previous,
+    };
+  }
+
+  /**
+   * Resale (§2.7): stores the voucher extended to the next owner (SHA-256 of its key SPKI) and stops
+   * TO0 and TO2 for it here. Only from the voucher bytes read before (`expected`), so two concurrent
+   * extensions cannot both succeed; false when it changed meanwhile.
+   */
+  async transfer(
+    guid: string,
+    expected: Uint8Array,
+    next: { voucher: Uint8Array; entryCount: number; ownerSha256: string },
+    now: Date,
+  ): Promise<boolean> {
+    return this.prisma.$transaction(async (tx) => {
+      const row = await tx.ownerVoucher.findUnique({ where: { guid }, select: { id: true, voucher: true } });
+      if (row === null || !sameBytes(new Uint8Array(row.voucher), expected)) return false;
+      const { count } = await tx.ownerVoucher.updateMany({
+        where: { id: row.id, transferredAt: null },
+        data: {
+          voucher: bytes(next.voucher),
+          entryCount: next.entryCount,
+          transferredAt: now,
+          transferredTo: next.ownerSha256,
+          state: 'transferred',
+          stateAt: now,
+          previousGuid: null,
+          previousVoucher: null,
+        },
+      });
+      if (count === 0) return false;
+      await tx.ownerRvRegistration.updateMany({ where: { voucherId: row.id }, data: { state: 'stopped' } });
+      await tx.ownerTo2Session.deleteMany({ where: { guid } });
+      await tx.ownerDeviceEvent.create({
+        data: {
+          guid,
+          at: now,
+          step: 'api',
+          outcome: 'info',
+          message: `voucher extended to the next owner (key SHA-256 ${next.ownerSha256}); TO0 and TO2 stopped here`,
+        },
+      });
+      return true;
+    });
+  }
+
   /** Removes the voucher, its tags, TO0 rows and timeline; false when there was none. */
   async delete(guid: string): Promise<boolean> {
     return this.prisma.$transaction(async (tx) => {
@@ -219,11 +301,29 @@ export class VoucherStore {
   }
 
   /** Opts a voucher in or out of credential reuse (keeps TO0 going after onboarding). */
-  async setCredentialReuse(guid: string, enabled: boolean): Promise<boolean> {
-    const { count } = await this.prisma.ownerVoucher.updateMany({
-      where: { guid },
-      data: { credentialReuse: enabled },
+  async setCredentialReuse(guid: string, enabled: boolean, now: Date): Promise<boolean> {
+    return (await this.#setCredentialReuse({ guid }, enabled, now)) === 1;
+  }
+
+  /** Credential reuse for every voucher carrying `tag`; returns how many. */
+  async setCredentialReuseByTag(tag: string, enabled: boolean, now: Date): Promise<number> {
+    return this.#setCredentialReuse({ tags: { some: { tag } } }, enabled, now);
+  }
+
+  /**
+   * Enabling it on onboarded devices resumes their TO0 (their rows were stopped at onboarding), so a
+   * device that is reset finds its owner again with the same credential (§5.5.9).
+   */
+  #setCredentialReuse(where: Prisma.OwnerVoucherWhereInput, enabled: boolean, now: Date): Promise<number> {
+    return this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.ownerVoucher.updateMany({ where, data: { credentialReuse: enabled } });
+      if (enabled && count > 0) {
+        await tx.ownerRvRegistration.updateMany({
+          where: { state: 'stopped', voucher: { ...where, transferredAt: null } },
+          data: { state: 'pending', nextAttemptAt: now, failures: 0 },
+        });
+      }
+      return count;
     });
-    return count === 1;
   }
 }

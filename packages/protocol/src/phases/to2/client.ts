@@ -48,7 +48,7 @@ import { keyMaterialLength, splitKeyMaterial } from '../../session/key-material.
 import { createSessionCrypto, type SessionCrypto } from '../../session/session-crypto.js';
 import { DeviceCredential } from '../../types/device-credential.js';
 import { errorMessageFrom } from '../../types/error-message.js';
-import { newNonce } from '../../types/guid.js';
+import { newNonce, type Guid } from '../../types/guid.js';
 import { Hash, HMac } from '../../types/hash.js';
 import { OVHeader } from '../../types/ov-header.js';
 import type { PublicKey } from '../../types/public-key.js';
@@ -79,7 +79,18 @@ export interface RunTO2Input {
   to1d?: To1d;
   /** Refuse after this many ServiceInfo rounds. Default 10000. */
   maxServiceInfoRounds?: number;
+  /** Called as TO2 establishes each fact (for a device's progress output); must not throw. */
+  onProgress?: (event: TO2Progress) => void;
 }
+
+/** What the device's TO2 has established so far, reported as it happens. */
+export type TO2Progress =
+  /** §5.5.3–§5.5.5: the voucher header, its HMAC, every entry and to1d (when given) check out. */
+  | { step: 'owner-proven'; ownerKey: PublicKey; ovEntries: number }
+  /** §5.5.7: TO2.SetupDevice arrived (the owner accepted the device's proof) and is checked. */
+  | { step: 'setup-device'; replacementGuid: Guid; credentialReused: boolean }
+  /** §3.8.3.1: the owner sent `module:active`; `active` is the device's answer (false for a module it lacks). */
+  | { step: 'service-info-module'; module: string; requested: boolean; active: boolean };
 
 export interface TO2Result {
   /** The credential to store (atomically) now: the replacement, or the same one with credential reuse. */
@@ -144,6 +155,7 @@ async function runTO2Steps(send: Send, input: RunTO2Input): Promise<TO2Result> {
   if (input.to1d !== undefined && !input.to1d.verify(crypto, proven.ownerKey.toDer())) {
     throw new InvalidMessageError('to1d from TO1 is not signed by the owner key the voucher proves');
   }
+  input.onProgress?.({ step: 'owner-proven', ownerKey: proven.ownerKey, ovEntries: prove.payload.numOVEntries });
 
   // §5.5.6 TO2.ProveDevice; the tunnel starts with the answer.
   const exchange = respondDevice(crypto, kexName, prove.payload.xAKeyExchange, proven.ownerKey.toDer());
@@ -164,6 +176,7 @@ async function runTO2Steps(send: Send, input: RunTO2Input): Promise<TO2Result> {
     throw new CredentialReuseError('this device does not accept credential reuse');
   }
   const replacement = reuse ? null : replacementOf(crypto, cred, prove, setup);
+  input.onProgress?.({ step: 'setup-device', replacementGuid: setup.payload.guid, credentialReused: reuse });
 
   const ready = encodeTO2DeviceServiceInfoReady({
     replacementHmac: replacement?.hmac ?? null,
@@ -174,7 +187,7 @@ async function runTO2Steps(send: Send, input: RunTO2Input): Promise<TO2Result> {
       await send(MsgType.TO2DeviceServiceInfoReady, tunnel.encrypt(ready), MsgType.TO2OwnerServiceInfoReady),
     ),
   );
-  const driver = new DeviceServiceInfoDriver(input.devmod, input.serviceInfoModules ?? []);
+  const driver = serviceInfoDriver(input);
   await serviceInfoLoop(send, tunnel, driver, sizes.maxDeviceServiceInfoSz ?? DEFAULT_SERVICE_INFO_SIZE, input);
 
   const done2 = decodeTO2Done2(
@@ -194,6 +207,17 @@ async function runTO2Steps(send: Send, input: RunTO2Input): Promise<TO2Result> {
     credentialReused: reuse,
     serviceInfoResults: driver.results(),
   };
+}
+
+/** The device's ServiceInfo driver, reporting each `module:active` answer as progress. */
+function serviceInfoDriver(input: RunTO2Input): DeviceServiceInfoDriver {
+  const onProgress = input.onProgress;
+  return new DeviceServiceInfoDriver(
+    input.devmod,
+    input.serviceInfoModules ?? [],
+    onProgress &&
+      ((module, requested, active) => onProgress({ step: 'service-info-module', module, requested, active })),
+  );
 }
 
 /** §5.5.3: the owner's signature, nonce, hello-device hash, GUID, HMAC and manufacturer key. */

@@ -1,5 +1,5 @@
 // TO2 (FDO 1.1 §5.5): the device's client and the owner server's responder.
-export { runTO2, type RunTO2Input, type TO2Result } from './client.js';
+export { runTO2, type RunTO2Input, type TO2Progress, type TO2Result } from './client.js';
 export { decryptBody, encryptReply, tunnelOf, type To2Answer, type To2Context } from './context.js';
 export { answerTO2Done } from './done.js';
 export { answerTO2HelloDevice, deviceKeyOf, effectiveMessageSize, voucherHashAlg } from './hello-device.js';

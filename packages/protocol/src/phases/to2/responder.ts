@@ -12,6 +12,7 @@ import { FdoError, InvalidMessageError, InvalidTokenError, MessageBodyError } fr
 import { decodeErrorMessage } from '../../messages/error.js';
 import { messageName, MsgType } from '../../messages/message-types.js';
 import type { OwnerServiceInfoModule } from '../../serviceinfo/module.js';
+import { formatGuid } from '../../types/guid.js';
 import { DEFAULT_SERVICE_INFO_SIZE } from '../../types/service-info.js';
 import { bytes, type To2Answer, type To2Context } from './context.js';
 import { answerTO2Done } from './done.js';
@@ -63,15 +64,10 @@ export function to2Responder(options: To2ResponderOptions): Responder {
     now: options.now ?? Date.now,
   };
   return async ({ msgType, body, token }) => {
-    if (body.length > ctx.maxOwnerMessageSize) {
-      throw new MessageBodyError(
-        `message of ${body.length} bytes is larger than the maxOwnerMessageSize of ${ctx.maxOwnerMessageSize}`,
-        { prevMsgType: msgType },
-      );
-    }
+    if (body.length > ctx.maxOwnerMessageSize) return tooLarge(ctx, token, msgType, body.length);
     if (msgType === MsgType.TO2HelloDevice) {
       const { session, reply } = await answerTO2HelloDevice(ctx, body);
-      return { ...reply, token: await ctx.state.createSession(session) };
+      return { ...reply, token: await ctx.state.createSession(session), guid: guidOf(session) };
     }
     if (!TO2_REQUEST_TYPES.includes(msgType)) {
       throw new InvalidMessageError(`message ${msgType} is not a TO2 request`, { prevMsgType: msgType });
@@ -80,6 +76,20 @@ export function to2Responder(options: To2ResponderOptions): Responder {
     if (msgType === MsgType.Error) return deviceError(ctx, token!, loaded, body);
     return advance(ctx, token!, loaded, msgType, body);
   };
+}
+
+/**
+ * A message larger than the maxOwnerMessageSize we announced in ProveOVHdr (§5.5.3) is refused unread;
+ * when it belongs to a live session, that session fails with the reason.
+ */
+async function tooLarge(ctx: To2Context, token: string | undefined, msgType: number, size: number): Promise<never> {
+  const err = new MessageBodyError(
+    `message of ${size} bytes is larger than the maxOwnerMessageSize of ${ctx.maxOwnerMessageSize}`,
+    { prevMsgType: msgType },
+  );
+  const loaded = token === undefined ? null : await ctx.state.loadSession(token);
+  if (loaded !== null && typeof loaded.session.step === 'number') await fail(ctx, token!, loaded, msgType, err);
+  throw err;
 }
 
 async function load(ctx: To2Context, token: string | undefined, msgType: number): Promise<LoadedSession> {
@@ -127,7 +137,7 @@ async function advance(
       prevMsgType: msgType,
     });
   }
-  return { ...answer, token };
+  return { ...answer, token, guid: guidOf(s) };
 }
 
 async function dispatch(ctx: To2Context, s: To2OwnerSession, msgType: number, body: Uint8Array): Promise<To2Answer> {
@@ -168,5 +178,10 @@ async function deviceError(ctx: To2Context, token: string, loaded: LoadedSession
     );
   }
   // Nothing follows an error message; echo it so the transport has a body to return.
-  return { msgType: MsgType.Error, body };
+  return { msgType: MsgType.Error, body, guid: guidOf(loaded.session) };
+}
+
+/** The session's GUID, canonical, for the transport's session log and metrics. */
+function guidOf(session: To2OwnerSession): string {
+  return formatGuid(bytes(session.guid));
 }

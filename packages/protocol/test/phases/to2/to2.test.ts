@@ -7,21 +7,17 @@ import {
   runTO2,
   to2Responder,
   type FdoTransport,
-  type LoadedSession,
   type Responder,
-  type To2OwnerSession,
-  type To2OwnerState,
-  type To2Outcome,
-  type To2VoucherRecord,
+  type TO2Progress,
 } from '../../../src/phases/index.js';
 import { CIPHER_SUITES } from '../../../src/session/index.js';
 import type { OwnerServiceInfoModule, DeviceServiceInfoModule } from '../../../src/serviceinfo/index.js';
 import type { DeviceCredential } from '../../../src/types/device-credential.js';
 import { PublicKey } from '../../../src/types/public-key.js';
 import { RendezvousInfo } from '../../../src/types/rv-info.js';
-import { extendVoucher, type OwnershipVoucher } from '../../../src/voucher/index.js';
+import { extendVoucher } from '../../../src/voucher/index.js';
 import { keyPair, LoopbackTransport, makeDevice, type TestDevice } from '../to0/fixtures.js';
-import type { PrivateKeyDer } from '../../../src/crypto/provider.js';
+import { MemoryOwner } from './fixtures.js';
 import { signatureAlgorithmByName } from '../../../src/cose/algorithms.js';
 import { kdf, respondDevice } from '../../../src/kex/index.js';
 import {
@@ -38,42 +34,6 @@ import { devmodMessages } from '../../../src/serviceinfo/index.js';
 import { cipherSuite, createSessionCrypto, keyMaterialLength, splitKeyMaterial } from '../../../src/session/index.js';
 import { newNonce } from '../../../src/types/guid.js';
 import { HMac } from '../../../src/types/hash.js';
-
-/** Sessions kept as JSON text (proving they serialise), versioned, with outcomes recorded. */
-class MemoryOwner implements To2OwnerState {
-  readonly vouchers = new Map<string, To2VoucherRecord>();
-  readonly sessions = new Map<string, { json: string; version: number }>();
-  readonly completed: { guid: string; outcome: To2Outcome }[] = [];
-  readonly failed: { guid: string; step: number; reason: string }[] = [];
-
-  add(voucher: OwnershipVoucher, ownerKey: PrivateKeyDer, extra: Partial<To2VoucherRecord> = {}): void {
-    this.vouchers.set(toHex(voucher.guid), { voucher, ownerKey, ...extra });
-  }
-  async voucherFor(guid: Uint8Array) {
-    return this.vouchers.get(toHex(guid)) ?? null;
-  }
-  async createSession(session: To2OwnerSession) {
-    const token = toHex(nodeCrypto.randomBytes(16));
-    this.sessions.set(token, { json: JSON.stringify(session), version: 1 });
-    return token;
-  }
-  async loadSession(token: string): Promise<LoadedSession | null> {
-    const s = this.sessions.get(token);
-    return s === undefined ? null : { session: JSON.parse(s.json) as To2OwnerSession, version: s.version };
-  }
-  async saveSession(token: string, session: To2OwnerSession, expectedVersion: number) {
-    const s = this.sessions.get(token);
-    if (s === undefined || s.version !== expectedVersion) return false;
-    this.sessions.set(token, { json: JSON.stringify(session), version: s.version + 1 });
-    return true;
-  }
-  async completeOnboarding(guid: Uint8Array, outcome: To2Outcome) {
-    this.completed.push({ guid: toHex(guid), outcome });
-  }
-  async failOnboarding(guid: Uint8Array, step: number, reason: string) {
-    this.failed.push({ guid: toHex(guid), step, reason });
-  }
-}
 
 /** Two responder instances over one store, used alternately message by message (no sticky sessions). */
 function alternating(responders: Responder[]): Responder {
@@ -182,8 +142,10 @@ t.test('credential reuse: same GUID, RV info and owner key; the device keeps its
   const device = await makeDevice();
   const store = new MemoryOwner();
   store.add(device.voucher, device.ownerKey.privateKey, { credentialReuse: true });
-  const result = await onboard(new LoopbackTransport(owner(store)), device);
+  const events: TO2Progress[] = [];
+  const result = await onboard(new LoopbackTransport(owner(store)), device, { onProgress: (e) => events.push(e) });
   t.equal(result.credentialReused, true);
+  t.match(events[1], { step: 'setup-device', credentialReused: true, replacementGuid: device.guid });
   t.equal(result.replacementCredential, device.credential);
   t.equal(store.completed[0]!.outcome.replacementVoucher, null);
   await refused(
@@ -229,8 +191,33 @@ t.test('ServiceInfo: small limits split both directions; modules activate, excha
   const transport = new LoopbackTransport(
     owner(store, { serviceInfoModules: [files, unknown], maxDeviceServiceInfoSize: 128 }),
   );
-  const result = await onboard(transport, device, { serviceInfoModules: [deviceFiles], maxOwnerServiceInfoSize: 300 });
+  const events: TO2Progress[] = [];
+  const result = await onboard(transport, device, {
+    serviceInfoModules: [deviceFiles],
+    maxOwnerServiceInfoSize: 300,
+    onProgress: (e) => events.push(e),
+  });
   t.equal(got.length, 20);
+  t.same(
+    events.map((e) => e.step),
+    ['owner-proven', 'setup-device', 'service-info-module', 'service-info-module'],
+    'progress in protocol order, once per fact',
+  );
+  t.match(events[0], { ovEntries: 1 });
+  t.ok((events[0] as { ownerKey: PublicKey }).ownerKey.sameKey(PublicKey.fromDer(device.ownerKey.publicKey)));
+  t.same(events[1], {
+    step: 'setup-device',
+    replacementGuid: result.replacementCredential.guid,
+    credentialReused: false,
+  });
+  t.same(
+    events.slice(2).map((e) => e.step === 'service-info-module' && [e.module, e.requested, e.active]),
+    [
+      ['test.files', true, true],
+      ['test.absent', true, false],
+    ],
+    'a module the device lacks is reported as refused',
+  );
   t.same(result.serviceInfoResults['test.files'], { active: true, result: 20 });
   const si = store.completed[0]!.outcome.serviceInfo;
   t.equal(si['test.files']!.phase, 'done');

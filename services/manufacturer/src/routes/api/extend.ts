@@ -5,10 +5,10 @@
  * with its own key and never needs the customer's private key. A voucher already extended is not
  * extended again: the manufacturer no longer owns it, and a second extension would fork ownership.
  */
-import { keyClass, OwnershipVoucher, type PublicKey } from '@fdo/protocol';
+import { keyClass, ownerKeyFromPem, OwnershipVoucher, type PublicKey } from '@fdo/protocol';
 import { errorReplySchema } from '@fdo/server-kit';
 import type { FastifyInstance } from 'fastify';
-import { ownerKeyFromPem, ownerKeySha256 } from '../../owner-keys.js';
+import { ownerKeySha256 } from '../../owner-keys.js';
 import type { VoucherRecord } from '../../store/voucher-store.js';
 import {
   ApiError,

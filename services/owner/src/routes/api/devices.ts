@@ -49,6 +49,12 @@ const deviceSchema = {
     },
     credentialReuse: { type: 'boolean' },
     tags: { type: 'array', items: { type: 'string' } },
+    previousGuid: {
+      type: ['string', 'null'],
+      description: 'the GUID before the last TO2, until the device shows up with the new one',
+    },
+    transferredAt: nullableDate,
+    transferredTo: { type: ['string', 'null'], description: "SHA-256 of the next owner's key (resale)" },
   },
   required: ['guid', 'state', 'stateAt', 'importedAt', 'tags'],
 } as const;
@@ -69,6 +75,9 @@ function deviceJson(d: DeviceStatus) {
     facts: d.facts,
     credentialReuse: d.credentialReuse,
     tags: d.tags,
+    previousGuid: d.previousGuid,
+    transferredAt: iso(d.transferredAt),
+    transferredTo: d.transferredTo,
   };
 }
 
@@ -80,9 +89,10 @@ const countsSchema = {
     'to2-started': { type: 'integer' },
     onboarded: { type: 'integer' },
     failed: { type: 'integer' },
+    transferred: { type: 'integer' },
     total: { type: 'integer' },
   },
-  required: ['imported', 'registered', 'to2-started', 'onboarded', 'failed', 'total'],
+  required: ['imported', 'registered', 'to2-started', 'onboarded', 'failed', 'transferred', 'total'],
 } as const;
 
 export async function deviceRoutes(api: FastifyInstance, { devices }: ApiDeps): Promise<void> {
@@ -180,7 +190,7 @@ export async function deviceRoutes(api: FastifyInstance, { devices }: ApiDeps): 
       const guid = guidParam(request.params.guid);
       const device = await devices.get(guid);
       if (device === null) throw notFound(guid);
-      const [rendezvous, events] = await Promise.all([devices.rendezvous(guid), devices.events(guid)]);
+      const [rendezvous, events] = await Promise.all([devices.rendezvous(device.guid), devices.events(device.guid)]);
       return {
         ...deviceJson(device),
         rendezvous: rendezvous.map((r) => ({

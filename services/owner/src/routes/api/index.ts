@@ -5,6 +5,7 @@ import { deviceRoutes } from './devices.js';
 import { importRoutes } from './import.js';
 import { ownerKeyRoutes } from './owner-keys.js';
 import { rendezvousRoutes } from './rendezvous.js';
+import { resaleRoutes } from './resale.js';
 import { voucherRoutes } from './vouchers.js';
 
 export type { ApiDeps } from './common.js';
@@ -12,6 +13,7 @@ export type { ApiDeps } from './common.js';
 export async function managementRoutes(api: FastifyInstance, deps: ApiDeps): Promise<void> {
   await ownerKeyRoutes(api, deps);
   await voucherRoutes(api, deps);
+  await resaleRoutes(api, deps);
   // Its own context: the import body is a stream, not a buffer.
   await api.register(async (sub) => importRoutes(sub, deps));
   await deviceRoutes(api, deps);

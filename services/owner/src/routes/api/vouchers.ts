@@ -2,7 +2,7 @@
  * `GET /vouchers`: vouchers in import order, filtered (guid, tag, state, import time) and paged by cursor.
  * `GET /vouchers/:guid`: one voucher as JSON, `?format=pem` or `?format=cbor`.
  * `DELETE /vouchers/:guid`, `PUT /vouchers/:guid/tags`, `PUT /vouchers/:guid/credential-reuse`, and
- * `POST /vouchers/:guid/register` (run TO0 for it now).
+ * `POST /vouchers/:guid/register` (run TO0 for it now), `PUT /tags/:tag/credential-reuse`.
  */
 import { errorReplySchema, sendVoucherFile, voucherFormatQuery } from '@fdo/server-kit';
 import type { FastifyInstance } from 'fastify';
@@ -22,7 +22,7 @@ import {
   type FilterQuery,
 } from './common.js';
 
-const voucherSchema = {
+export const voucherSchema = {
   type: 'object',
   properties: {
     guid: { type: 'string' },
@@ -34,11 +34,12 @@ const voucherSchema = {
     importedAt: { type: 'string', format: 'date-time' },
     credentialReuse: { type: 'boolean' },
     tags: { type: 'array', items: { type: 'string' } },
+    transferredTo: { type: ['string', 'null'], description: "SHA-256 of the next owner's key once extended (resale)" },
   },
   required: ['guid', 'deviceInfo', 'state', 'entries', 'ownerKeySha256', 'importedAt', 'tags'],
 } as const;
 
-function voucherJson(r: VoucherRow) {
+export function voucherJson(r: VoucherRow) {
   return {
     guid: r.guid,
     deviceInfo: r.deviceInfo,
@@ -49,6 +50,7 @@ function voucherJson(r: VoucherRow) {
     importedAt: r.importedAt.toISOString(),
     credentialReuse: r.credentialReuse,
     tags: r.tags,
+    transferredTo: r.transferredTo,
   };
 }
 
@@ -150,8 +152,38 @@ export async function voucherRoutes(api: FastifyInstance, deps: ApiDeps): Promis
     },
     async (request) => {
       const guid = guidParam(request.params.guid);
-      if (!(await vouchers.setCredentialReuse(guid, request.body.enabled))) throw notFound(guid);
+      if (!(await vouchers.setCredentialReuse(guid, request.body.enabled, new Date(deps.now())))) throw notFound(guid);
       return voucherJson((await vouchers.find(guid))!);
+    },
+  );
+
+  api.put<{ Params: { tag: string }; Body: { enabled: boolean } }>(
+    '/tags/:tag/credential-reuse',
+    {
+      config: { scope: 'write' },
+      schema: {
+        params: { type: 'object', properties: { tag: TAG_SCHEMA }, required: ['tag'] },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { enabled: { type: 'boolean' } },
+          required: ['enabled'],
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: { tag: { type: 'string' }, enabled: { type: 'boolean' }, vouchers: { type: 'integer' } },
+            required: ['tag', 'enabled', 'vouchers'],
+          },
+          400: errorReplySchema,
+        },
+      },
+    },
+    async (request) => {
+      const { tag } = request.params;
+      const { enabled } = request.body;
+      const count = await vouchers.setCredentialReuseByTag(tag, enabled, new Date(deps.now()));
+      return { tag, enabled, vouchers: count };
     },
   );
 
@@ -175,6 +207,10 @@ export async function voucherRoutes(api: FastifyInstance, deps: ApiDeps): Promis
     },
     async (request, reply) => {
       const guid = guidParam(request.params.guid);
+      const row = await vouchers.find(guid);
+      if (row?.transferredTo != null) {
+        throw new ApiError(409, 'transferred', `voucher ${guid} was extended to another owner; it registers there now`);
+      }
       const count = await deps.registrations.dueNow(guid, new Date(deps.now()));
       if (count === null) throw notFound(guid);
       if (count === 0) {

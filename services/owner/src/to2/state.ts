@@ -1,0 +1,156 @@
+/**
+ * The owner's TO2 state (FDO 1.1 §5.5) over its database: the protocol's `To2OwnerState`, built on the
+ * voucher, device-status and session stores. Sessions live in the database, so TO2 needs no sticky
+ * sessions: any instance answers any message.
+ *
+ * After TO2 the device holds a replacement credential; the voucher for its next onboarding is the
+ * replacement voucher (header with the new GUID, RV info and Owner2Key, the device's new HMAC, no
+ * entries), which this owner extends to its own key at once (§3.4.2: OVPubKey → the same key), so
+ * it can prove ownership again (TO2 after a device reset), register it at rendezvous (credential reuse
+ * or resale) and extend it to a next owner.
+ */
+import {
+  extendVoucher,
+  formatGuid,
+  messageName,
+  nodeCrypto,
+  OwnershipVoucher,
+  publicKeyOf,
+  type CryptoProvider,
+  type Guid,
+  type LoadedSession,
+  type To2OwnerSession,
+  type To2OwnerState,
+  type To2Outcome,
+  type To2VoucherRecord,
+} from '@fdo/protocol';
+import { fingerprint } from '@fdo/protocol/x509';
+import type { FastifyBaseLogger } from 'fastify';
+import type { OwnerKeys } from '../keys.js';
+import type { DeviceFacts, DeviceStatusStore } from '../store/device-status.js';
+import type { To2SessionStore } from '../store/to2-sessions.js';
+import type { VoucherStore } from '../store/vouchers.js';
+
+export interface OwnerTo2StateOptions {
+  vouchers: VoucherStore;
+  devices: DeviceStatusStore;
+  sessions: To2SessionStore;
+  keys: OwnerKeys;
+  log: FastifyBaseLogger;
+  crypto?: CryptoProvider;
+  now?: () => number;
+}
+
+export class OwnerTo2State implements To2OwnerState {
+  readonly #o: OwnerTo2StateOptions;
+  readonly #crypto: CryptoProvider;
+  readonly #now: () => number;
+
+  constructor(options: OwnerTo2StateOptions) {
+    this.#o = options;
+    this.#crypto = options.crypto ?? nodeCrypto;
+    this.#now = options.now ?? Date.now;
+  }
+
+  async voucherFor(guid: Guid): Promise<To2VoucherRecord | null> {
+    const text = formatGuid(guid);
+    const found = await this.#o.vouchers.findForTo2(text);
+    if (found === null) return null;
+    const voucher = OwnershipVoucher.decode(found.voucher);
+    const key = this.#o.keys.find(voucher.ownerPublicKey);
+    if (key === undefined) {
+      // Imported vouchers are checked against our keys, so the key file went away since.
+      const sha = fingerprint(voucher.ownerPublicKey.toDer().spki);
+      await this.#o.devices.failed(
+        text,
+        'TO2.HelloDevice',
+        `the voucher is extended to owner key SHA-256 ${sha}, which this service no longer has; restore the key file (FDO_OWNER_KEY_FILES or the keys folder)`,
+      );
+      return null;
+    }
+    return { voucher, ownerKey: key.privateKey, tags: found.tags, credentialReuse: found.credentialReuse };
+  }
+
+  async createSession(session: To2OwnerSession): Promise<string> {
+    const guid = formatGuid(hex(session.guid));
+    const now = this.#now();
+    const token = await this.#o.sessions.create(
+      guid,
+      String(session.step),
+      JSON.stringify(session),
+      new Date(now),
+      new Date(session.expiresAt),
+    );
+    await this.#o.devices.to2Started(guid);
+    return token;
+  }
+
+  async loadSession(token: string): Promise<LoadedSession | null> {
+    const stored = await this.#o.sessions.load(token);
+    if (stored === null) return null;
+    return { session: JSON.parse(stored.json) as To2OwnerSession, version: stored.version };
+  }
+
+  saveSession(token: string, session: To2OwnerSession, expectedVersion: number): Promise<boolean> {
+    return this.#o.sessions.save(
+      token,
+      String(session.step),
+      JSON.stringify(session),
+      expectedVersion,
+      new Date(session.expiresAt),
+    );
+  }
+
+  async completeOnboarding(guid: Guid, outcome: To2Outcome): Promise<void> {
+    const presented = formatGuid(guid);
+    let replacement = null;
+    if (outcome.replacementVoucher !== null) {
+      const rv = outcome.replacementVoucher;
+      // Owner2Key signs entry 0 naming itself: the voucher is ours and ready for the next TO0/TO2.
+      const own = extendVoucher(this.#crypto, rv, outcome.owner2Key, rv.header.publicKey);
+      replacement = {
+        guid: formatGuid(rv.guid),
+        voucher: own.encode(),
+        entryCount: own.entries.length,
+        ownerKeySha256: fingerprint(publicKeyOf(outcome.owner2Key).spki),
+      };
+    }
+    const facts = factsOf(outcome);
+    const modules = Object.keys(outcome.serviceInfo);
+    const summary = [
+      outcome.credentialReused ? 'onboarded, credential reused' : `onboarded as ${replacement?.guid ?? presented}`,
+      [facts.os, facts.arch, facts.version].filter((f) => f !== undefined).join(' '),
+      modules.length === 0 ? '' : `modules: ${modules.join(', ')}`,
+    ]
+      .filter((p) => p !== '')
+      .join('; ');
+    const done = await this.#o.devices.onboarded(presented, facts, replacement, summary);
+    this.#o.log.info(
+      {
+        guid: presented,
+        ...(replacement === null ? {} : { newGuid: replacement.guid }),
+        step: 'TO2.Done',
+        credentialReused: outcome.credentialReused,
+        modules,
+        durationMs: done?.to2StartedAt == null ? undefined : this.#now() - done.to2StartedAt.getTime(),
+      },
+      'TO2 onboarded',
+    );
+  }
+
+  async failOnboarding(guid: Guid, step: number, reason: string): Promise<void> {
+    const text = formatGuid(guid);
+    await this.#o.devices.failed(text, messageName(step), reason);
+    this.#o.log.warn({ guid: text, step: messageName(step), reason }, 'TO2 failed');
+  }
+}
+
+function hex(text: string): Uint8Array {
+  return new Uint8Array(Buffer.from(text, 'hex'));
+}
+
+function factsOf(outcome: To2Outcome): DeviceFacts {
+  const d = outcome.devmod;
+  if (d === null) return {};
+  return { os: d.os, arch: d.arch, version: d.version, ...(d.sn === null ? {} : { serial: d.sn }) };
+}
