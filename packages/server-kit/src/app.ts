@@ -1,11 +1,12 @@
 /**
  * The Fastify application every FDO service starts from: logging, the `application/cbor` body
  * parser with FDO's message-size limit, `/health` and `/ready` (health.ts), `app.metrics` (metrics.ts),
- * and graceful shutdown.
+ * the OpenAPI document and docs page (openapi.ts), and graceful shutdown.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { healthRoutes } from './health.js';
 import { addMetrics } from './metrics.js';
+import { addOpenApi, apiDocs } from './openapi.js';
 import { loggerOptions, type LogSettings } from './logger.js';
 
 export interface AppOptions {
@@ -19,6 +20,21 @@ export interface AppOptions {
   log?: LogSettings;
   /** A pino logger to use instead (tests read its lines). */
   loggerInstance?: FastifyBaseLogger;
+  /** Serve the OpenAPI document and the docs page (default true; `<PREFIX>_API_DOCS`). */
+  apiDocs?: boolean;
+}
+
+/** A route as registered, for the route-enumeration tests and start-up diagnostics. */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route of the app, in registration order (HEAD routes Fastify adds for GET included). */
+    routeList: RegisteredRoute[];
+  }
 }
 
 export const FDO_MAX_MESSAGE_SIZE = 65535;
@@ -30,10 +46,17 @@ export function createApp(options: AppOptions): FastifyInstance {
       : { logger: options.logger === false ? false : loggerOptions(options.service, process.env, options.log) }),
     bodyLimit: options.bodyLimit ?? FDO_MAX_MESSAGE_SIZE,
   });
+  const routes: RegisteredRoute[] = [];
+  app.decorate('routeList', routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
+  addOpenApi(app, options.service);
   // FDO bodies are single CBOR items; the protocol layer decodes them (FDO 1.1 §4.3).
   app.addContentTypeParser('application/cbor', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   healthRoutes(app, options.service);
   addMetrics(app, options.service);
+  void app.register(apiDocs, { service: options.service, serve: options.apiDocs ?? true });
   return app;
 }
 

@@ -245,5 +245,11 @@ export function accessSettings(prefix: string) {
       description:
         '`/metrics` needs a management API token with the read scope (`token`), or is open (`none`: only where devices cannot reach the port)',
     }),
+    apiDocs: setting(kinds.bool(), {
+      env: `${prefix}_API_DOCS`,
+      file: 'apiDocs',
+      default: true,
+      description: 'serve the OpenAPI document (`/api/v1/openapi.json`) and the docs page (`/api/v1/docs`)',
+    }),
   };
 }

@@ -161,6 +161,34 @@ function sendError(
     .send(Buffer.from(encodeErrorMessage(message)));
 }
 
+const cbor = (description: string) => ({
+  description,
+  content: { 'application/cbor': { schema: { type: 'string', format: 'binary' } } },
+});
+
+/** The route's OpenAPI description (no body schema: the body is one CBOR item the protocol layer decodes). */
+function fdoRouteSchema(served: ReadonlySet<number>) {
+  return {
+    summary: 'One FDO 1.1 message (§4.3)',
+    description:
+      `The body is one CBOR item (\`Content-Type: application/cbor\`); \`Authorization: Bearer\` carries the ` +
+      `session token from the second message on. Message types served here: ${[...served].join(', ')}.`,
+    tags: ['fdo'],
+    params: {
+      type: 'object',
+      properties: {
+        version: { type: 'string', description: 'protocol version: 101' },
+        type: { type: 'string', description: 'the request message type' },
+      },
+      required: ['version', 'type'],
+    },
+    response: {
+      200: cbor('the response message; `Message-Type` names it, `Authorization` carries the session token'),
+      500: cbor('message 255, ErrorMessage (§3.7): `[EMErrorCode, EMPrevMsgID, EMErrorStr, EMErrorTs, EMErrorCID]`'),
+    },
+  };
+}
+
 /** Registers the FDO message route in an encapsulated context (its parser and error handler stay inside). */
 export async function fdoRoutes(app: FastifyInstance, options: FdoRoutesOptions): Promise<void> {
   const served = new Set(options.messageTypes);
@@ -176,44 +204,48 @@ export async function fdoRoutes(app: FastifyInstance, options: FdoRoutesOptions)
     return sendError(reply, cause, msgType, served, options, session);
   });
 
-  app.post<{ Params: { version: string; type: string } }>('/fdo/:version/msg/:type', async (request, reply) => {
-    const msgType = /^\d{1,3}$/.test(request.params.type) ? Number(request.params.type) : NaN;
-    const session = sessionOf(msgType, bearer(request.headers.authorization), Date.now());
-    const refuse = (err: FdoError) => sendError(reply, err, msgType, served, options, session);
-    if (request.params.version !== String(FDO_PROTOCOL_VERSION)) {
-      return refuse(new InvalidMessageError(`protocol version ${request.params.version} is not supported (101 is)`));
-    }
-    if (!served.has(msgType)) {
-      return refuse(new InvalidMessageError(`message type ${request.params.type} is not served here`));
-    }
-    const contentType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-    if (contentType !== 'application/cbor') {
-      return refuse(new MessageBodyError('Content-Type must be application/cbor'));
-    }
-    if (session.opening && session.protocol !== null) {
-      app.metrics.sessions.inc({ protocol: session.protocol, outcome: 'started' });
-      options.onStart?.(session.protocol);
-    }
-    const raw = request.body;
-    const body = raw instanceof Uint8Array ? raw : new Uint8Array(0);
-    let response: FdoResponse;
-    try {
-      response = await options.responder({ msgType, body, token: session.token, log: request.log });
-    } catch (err) {
-      return sendError(reply, err, msgType, served, options, session);
-    }
-    const guid = response.guid ?? session.guid;
-    app.metrics.messages.inc({ msg_type: typeLabel(served, msgType), error_code: 'none' });
-    if (response.msgType === ERROR_MSG_TYPE) {
-      // The device ended the session with its own message 255 (§3.7); the responder echoes it.
-      recordOutcome(request, options, session, msgType, { guid, failure: deviceFailure(body) });
-    } else if (closesSession(response.msgType)) {
-      recordOutcome(request, options, session, msgType, { guid });
-    }
-    reply.code(200).header('Message-Type', String(response.msgType)).header('Content-Type', 'application/cbor');
-    if (response.token !== undefined) {
-      reply.header('Authorization', `Bearer ${sessionToken(session, response.token, guid)}`);
-    }
-    return reply.send(Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength));
-  });
+  app.post<{ Params: { version: string; type: string } }>(
+    '/fdo/:version/msg/:type',
+    { schema: fdoRouteSchema(served), config: { documentedBody: cbor('the request message: one CBOR item') } },
+    async (request, reply) => {
+      const msgType = /^\d{1,3}$/.test(request.params.type) ? Number(request.params.type) : NaN;
+      const session = sessionOf(msgType, bearer(request.headers.authorization), Date.now());
+      const refuse = (err: FdoError) => sendError(reply, err, msgType, served, options, session);
+      if (request.params.version !== String(FDO_PROTOCOL_VERSION)) {
+        return refuse(new InvalidMessageError(`protocol version ${request.params.version} is not supported (101 is)`));
+      }
+      if (!served.has(msgType)) {
+        return refuse(new InvalidMessageError(`message type ${request.params.type} is not served here`));
+      }
+      const contentType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+      if (contentType !== 'application/cbor') {
+        return refuse(new MessageBodyError('Content-Type must be application/cbor'));
+      }
+      if (session.opening && session.protocol !== null) {
+        app.metrics.sessions.inc({ protocol: session.protocol, outcome: 'started' });
+        options.onStart?.(session.protocol);
+      }
+      const raw = request.body;
+      const body = raw instanceof Uint8Array ? raw : new Uint8Array(0);
+      let response: FdoResponse;
+      try {
+        response = await options.responder({ msgType, body, token: session.token, log: request.log });
+      } catch (err) {
+        return sendError(reply, err, msgType, served, options, session);
+      }
+      const guid = response.guid ?? session.guid;
+      app.metrics.messages.inc({ msg_type: typeLabel(served, msgType), error_code: 'none' });
+      if (response.msgType === ERROR_MSG_TYPE) {
+        // The device ended the session with its own message 255 (§3.7); the responder echoes it.
+        recordOutcome(request, options, session, msgType, { guid, failure: deviceFailure(body) });
+      } else if (closesSession(response.msgType)) {
+        recordOutcome(request, options, session, msgType, { guid });
+      }
+      reply.code(200).header('Message-Type', String(response.msgType)).header('Content-Type', 'application/cbor');
+      if (response.token !== undefined) {
+        reply.header('Authorization', `Bearer ${sessionToken(session, response.token, guid)}`);
+      }
+      return reply.send(Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength));
+    },
+  );
 }

@@ -79,10 +79,15 @@ const probeReply = {
   required: ['status', 'service'],
 } as const;
 
+/** Decorates `app.readiness` and registers the probes (as a plugin, after the OpenAPI generator). */
 export function healthRoutes(app: FastifyInstance, service: string): void {
   const readiness = new Readiness();
   app.decorate('readiness', readiness);
   app.addHook('preClose', async () => readiness.closing());
+  void app.register(async (probes) => probeRoutes(probes, service, readiness));
+}
+
+async function probeRoutes(app: FastifyInstance, service: string, readiness: Readiness): Promise<void> {
   app.get(
     '/health',
     { schema: { summary: 'liveness: the process answers', tags: ['probes'], response: { 200: probeReply } } },

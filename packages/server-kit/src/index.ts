@@ -1,4 +1,5 @@
-export { createApp, listen, FDO_MAX_MESSAGE_SIZE, type AppOptions } from './app.js';
+export { createApp, listen, FDO_MAX_MESSAGE_SIZE, type AppOptions, type RegisteredRoute } from './app.js';
+export { DOCS_PATH, OPENAPI_PATH } from './openapi.js';
 export { databaseReadiness, Readiness, type ReadinessCheck } from './health.js';
 export { loggerOptions, type LogSettings } from './logger.js';
 export {
@@ -23,6 +24,7 @@ export {
 export type { Counter, Gauge, Histogram } from 'prom-client';
 export {
   authenticate,
+  documentProtected,
   errorReplySchema,
   managementApi,
   type ApiTokenVerifier,
@@ -43,7 +45,13 @@ export {
 } from './cli.js';
 export { ApiError, guidParam, timeRangeParams } from './rest.js';
 export { fdoKeyKind, privateKeyFromPemText, readOptional, writeOnce } from './key-files.js';
-export { sendVoucherFile, voucherFormatQuery } from './rest.js';
+export {
+  fileResponse,
+  noContentResponse,
+  sendVoucherFile,
+  voucherDownloadResponse,
+  voucherFormatQuery,
+} from './rest.js';
 export {
   accessSettings,
   ConfigError,

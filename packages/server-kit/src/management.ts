@@ -16,7 +16,15 @@
  * without the route's scope 403. A route's scope defaults to `read` for GET/HEAD and `write` otherwise.
  */
 import { API_SCOPES, scopeAllows, type ApiPrincipal, type ApiScope, type AuditEntry } from '@fdo/storage';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchema,
+  onRequestAsyncHookHandler,
+  RouteOptions,
+} from 'fastify';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -65,6 +73,21 @@ function bearer(header: string | undefined): string | undefined {
 
 function refuse(reply: FastifyReply, status: number, error: string, message: string) {
   return reply.code(status).type('application/json').send({ error, message });
+}
+
+/**
+ * What every protected route adds to its OpenAPI description: the bearer scheme, the scope it needs,
+ * and the 401/403 replies of {@link authenticate}.
+ */
+export function documentProtected(route: RouteOptions, tag: string): void {
+  const schema = (route.schema ??= {}) as FastifySchema & { security?: unknown; tags?: string[]; description?: string };
+  const method = [route.method].flat()[0] ?? 'GET';
+  const scope =
+    (route.config as { scope?: ApiScope } | undefined)?.scope ?? (READ_METHODS.has(method) ? 'read' : 'write');
+  schema.security ??= [{ bearer: [] }];
+  schema.tags ??= [tag];
+  schema.description ??= `Needs an API token with the \`${scope}\` scope (or a broader one).`;
+  schema.response = { 401: errorReplySchema, 403: errorReplySchema, ...(schema.response as object | undefined) };
 }
 
 export interface AuthenticateOptions {
@@ -116,6 +139,7 @@ export async function managementApi(api: FastifyInstance, options: ManagementApi
     if (scope !== undefined && !(API_SCOPES as readonly string[]).includes(scope)) {
       throw new Error(`route ${route.method} ${route.url}: unknown scope "${scope}"`);
     }
+    documentProtected(route, route.url.slice(route.prefix.length).split('/')[1] ?? 'management');
   });
 
   api.addHook('onRequest', authenticate(options));

@@ -27,7 +27,7 @@ import {
   type GaugeConfiguration,
   type HistogramConfiguration,
 } from 'prom-client';
-import { authenticate, type ApiTokenVerifier } from './management.js';
+import { authenticate, documentProtected, type ApiTokenVerifier } from './management.js';
 
 /** Seconds, for protocol sessions and HTTP requests: 5 ms to 1 min. */
 export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -132,16 +132,23 @@ export interface MetricsEndpointOptions {
 
 /** `GET /metrics` in its own context (its authentication applies to it alone). Register with `app.register`. */
 export async function metricsEndpoint(app: FastifyInstance, options: MetricsEndpointOptions): Promise<void> {
-  if (options.access === 'token') app.addHook('onRequest', authenticate(options));
+  if (options.access === 'token') {
+    app.addHook('onRequest', authenticate(options));
+    app.addHook('onRoute', (route) => documentProtected(route, 'metrics'));
+  }
   app.get(
     '/metrics',
     {
       config: { scope: 'read' },
       schema: {
-        summary: 'Prometheus metrics (text exposition format)',
+        summary: 'Prometheus metrics (text exposition format 0.0.4)',
         tags: ['metrics'],
-        ...(options.access === 'token' ? { security: [{ bearer: [] }] } : {}),
-        response: { 200: { type: 'string', description: 'text/plain; version=0.0.4' } },
+        response: {
+          200: {
+            description: 'every metric of this service and of its process',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+        },
       },
     },
     async (_request, reply) => reply.type(app.metrics.contentType).send(await app.metrics.text()),

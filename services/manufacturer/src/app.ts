@@ -37,6 +37,7 @@ export async function build(config: Partial<ManufacturerConfig> = {}): Promise<F
     service: SERVICE,
     logger: cfg.logger,
     log: { level: cfg.logLevel, format: cfg.logFormat },
+    apiDocs: cfg.apiDocs,
   });
   const keys = await loadKeyMaterial(cfg, (message, fields) => app.log.info(fields, message));
   const db = await openDatabase({ url: cfg.databaseUrl });

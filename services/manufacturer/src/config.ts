@@ -63,6 +63,8 @@ export interface ManufacturerConfig {
   logFormat: 'json' | 'pretty' | null;
   /** Who may read `/metrics`: management API tokens (read scope), or anyone. */
   metricsAuth: MetricsAccess;
+  /** Serve the OpenAPI document and the docs page. */
+  apiDocs: boolean;
 }
 
 function tagOf(v: unknown): string | null {
@@ -263,6 +265,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, o: Overrides = 
     logLevel: v.logLevel,
     logFormat: v.logFormat,
     metricsAuth: v.metricsAuth,
+    apiDocs: v.apiDocs,
   };
   const config = { ...fromSettings, ...definedOverrides(o) };
   if (problems.length > 0) throw new ConfigError(problems, 'manufacturer');

@@ -105,6 +105,7 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
     service: SERVICE,
     logger: config.logger,
     log: { level: config.logLevel, format: config.logFormat },
+    apiDocs: config.apiDocs,
   });
   const keys = await OwnerKeys.load(config, (message, fields) => app.log.info(fields, message));
   const db = await openDatabase({ url: config.databaseUrl });

@@ -60,6 +60,8 @@ export interface OwnerConfig {
   logFormat: 'json' | 'pretty' | null;
   /** Who may read `/metrics`: management API tokens (read scope), or anyone. */
   metricsAuth: MetricsAccess;
+  /** Serve the OpenAPI document and the docs page. */
+  apiDocs: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -210,6 +212,7 @@ export function loadConfig(env: Env = process.env, o: ConfigOverrides = {}): Own
     logLevel: v.logLevel,
     logFormat: v.logFormat,
     metricsAuth: v.metricsAuth,
+    apiDocs: v.apiDocs,
   };
   const config: OwnerConfig = { ...fromSettings, ...definedOverrides(rest) };
   if (config.keyKinds.length === 0 && config.keyFiles.length === 0) {

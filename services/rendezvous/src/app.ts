@@ -61,6 +61,7 @@ export function build(options: BuildOptions = {}): FastifyInstance {
     service: SERVICE,
     logger: config.logger,
     log: { level: config.logLevel, format: config.logFormat },
+    apiDocs: config.apiDocs,
     bodyLimit: config.maxMessageBytes,
   });
   addRateLimit(app, config.rateLimit, now);

@@ -63,6 +63,8 @@ export interface RendezvousConfig {
   logFormat: 'json' | 'pretty' | null;
   /** Who may read `/metrics`: management API tokens (read scope), or anyone. */
   metricsAuth: MetricsAccess;
+  /** Serve the OpenAPI document and the docs page. */
+  apiDocs: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -221,6 +223,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Rendezvous
     logLevel: v.logLevel,
     logFormat: v.logFormat,
     metricsAuth: v.metricsAuth,
+    apiDocs: v.apiDocs,
   };
   if (problems.length > 0) throw new ConfigError(problems, 'rendezvous');
   return { ...config, ...overrides };
