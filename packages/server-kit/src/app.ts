@@ -3,6 +3,7 @@
  * parser with FDO's message-size limit, `/health` and `/ready` (health.ts), `app.metrics` (metrics.ts),
  * the OpenAPI document and docs page (openapi.ts), and graceful shutdown.
  */
+import type { ServerOptions } from 'node:https';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { healthRoutes } from './health.js';
 import { addMetrics } from './metrics.js';
@@ -22,6 +23,8 @@ export interface AppOptions {
   loggerInstance?: FastifyBaseLogger;
   /** Serve the OpenAPI document and the docs page (default true; `<PREFIX>_API_DOCS`). */
   apiDocs?: boolean;
+  /** HTTPS (tls.ts loadTls); absent or null: plain HTTP. */
+  https?: ServerOptions | null;
 }
 
 /** A route as registered, for the route-enumeration tests and start-up diagnostics. */
@@ -45,7 +48,8 @@ export function createApp(options: AppOptions): FastifyInstance {
       ? { loggerInstance: options.loggerInstance }
       : { logger: options.logger === false ? false : loggerOptions(options.service, process.env, options.log) }),
     bodyLimit: options.bodyLimit ?? FDO_MAX_MESSAGE_SIZE,
-  });
+    ...(options.https == null ? {} : { https: options.https }),
+  }) as unknown as FastifyInstance;
   const routes: RegisteredRoute[] = [];
   app.decorate('routeList', routes);
   app.addHook('onRoute', (route) => {

@@ -52,8 +52,8 @@ export {
   voucherDownloadResponse,
   voucherFormatQuery,
 } from './rest.js';
+export { accessSettings } from './access-settings.js';
 export {
-  accessSettings,
   ConfigError,
   defineConfig,
   definedOverrides,
@@ -83,3 +83,13 @@ export {
   withSettingsBlock,
   type EffectiveSetting,
 } from './config-docs.js';
+export {
+  loadTls,
+  tlsConfigOf,
+  tlsSettings,
+  verifiedClientCertificate,
+  type ClientCertificate,
+  type ClientCertificatePolicy,
+  type LoadedTls,
+  type TlsConfig,
+} from './tls.js';

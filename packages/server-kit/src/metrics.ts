@@ -28,6 +28,7 @@ import {
   type HistogramConfiguration,
 } from 'prom-client';
 import { authenticate, documentProtected, type ApiTokenVerifier } from './management.js';
+import type { ClientCertificatePolicy } from './tls.js';
 
 /** Seconds, for protocol sessions and HTTP requests: 5 ms to 1 min. */
 export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -128,6 +129,7 @@ export interface MetricsEndpointOptions {
   access: MetricsAccess;
   tokens: ApiTokenVerifier;
   tokenHint?: string;
+  clientCertificates?: ClientCertificatePolicy | undefined;
 }
 
 /** `GET /metrics` in its own context (its authentication applies to it alone). Register with `app.register`. */

@@ -7,7 +7,7 @@
  * returns the Fastify app; closing the app closes the database.
  */
 import { nodeCrypto, DI_REQUEST_TYPES, diResponder } from '@fdo/protocol';
-import { createApp, databaseReadiness, fdoRoutes, managementApi, metricsEndpoint } from '@fdo/server-kit';
+import { createApp, databaseReadiness, fdoRoutes, loadTls, managementApi, metricsEndpoint } from '@fdo/server-kit';
 import { ApiTokenStore, AuditLog, openDatabase } from '@fdo/storage';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type ManufacturerConfig } from './config.js';
@@ -33,11 +33,13 @@ export async function build(config: Partial<ManufacturerConfig> = {}): Promise<F
   const cfg = loadConfig(process.env, config);
   const rvInfo = rendezvousInfoOf(cfg.rendezvous);
   const ownerKeys = OwnerKeyDirectory.load(cfg.ownerKeyFiles);
+  const tls = loadTls(cfg.tls, 'FDO_MFG');
   const app = createApp({
     service: SERVICE,
     logger: cfg.logger,
     log: { level: cfg.logLevel, format: cfg.logFormat },
     apiDocs: cfg.apiDocs,
+    https: tls.https,
   });
   const keys = await loadKeyMaterial(cfg, (message, fields) => app.log.info(fields, message));
   const db = await openDatabase({ url: cfg.databaseUrl });
@@ -72,10 +74,16 @@ export async function build(config: Partial<ManufacturerConfig> = {}): Promise<F
     prefix: '/api/v1',
     tokens,
     audit: new AuditLog(db.prisma, SERVICE),
+    clientCertificates: tls.clientCertificates,
     tokenHint,
     routes: (api) => managementRoutes(api, { store, di, crypto: nodeCrypto, metrics }),
   });
-  await app.register(metricsEndpoint, { access: cfg.metricsAuth, tokens, tokenHint });
+  await app.register(metricsEndpoint, {
+    access: cfg.metricsAuth,
+    tokens,
+    tokenHint,
+    clientCertificates: tls.clientCertificates,
+  });
   const bootstrap = await tokens.ensureBootstrapToken(`${cfg.dataDir}/admin-token`);
   if (bootstrap !== null) app.log.info({ file: bootstrap }, 'first start: an admin API token was written to this file');
   return app;

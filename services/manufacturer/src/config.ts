@@ -17,6 +17,8 @@ import {
   setting,
   type RawValue,
   type MetricsAccess,
+  tlsConfigOf,
+  type TlsConfig,
 } from '@fdo/server-kit';
 import {
   rendezvousInfoOf,
@@ -65,6 +67,8 @@ export interface ManufacturerConfig {
   metricsAuth: MetricsAccess;
   /** Serve the OpenAPI document and the docs page. */
   apiDocs: boolean;
+  /** HTTPS and mutual TLS for the management API (server-kit tls.ts). */
+  tls: TlsConfig;
 }
 
 function tagOf(v: unknown): string | null {
@@ -266,6 +270,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, o: Overrides = 
     logFormat: v.logFormat,
     metricsAuth: v.metricsAuth,
     apiDocs: v.apiDocs,
+    tls: tlsConfigOf(v, 'FDO_MFG', problems),
   };
   const config = { ...fromSettings, ...definedOverrides(o) };
   if (problems.length > 0) throw new ConfigError(problems, 'manufacturer');

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { nodeCrypto, TO2_REQUEST_TYPES, to2Responder } from '@fdo/protocol';
 import type { OwnerServiceInfoModule } from '@fdo/protocol/serviceinfo';
 import { certificatesFromPem } from '@fdo/protocol/x509';
-import { createApp, databaseReadiness, fdoRoutes, managementApi, metricsEndpoint } from '@fdo/server-kit';
+import { createApp, databaseReadiness, fdoRoutes, loadTls, managementApi, metricsEndpoint } from '@fdo/server-kit';
 import { ApiTokenStore, AuditLog, openDatabase, type Database } from '@fdo/storage';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type ConfigOverrides, type OwnerConfig } from './config.js';
@@ -101,11 +101,13 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
   const { now = Date.now, random, serviceInfoModules = [], to2: to2Limits = {}, ...overrides } = options;
   const config = loadConfig(process.env, overrides);
   const deviceCas = readDeviceCas(config.deviceCaFiles);
+  const tls = loadTls(config.tls, 'FDO_OWNER');
   const app = createApp({
     service: SERVICE,
     logger: config.logger,
     log: { level: config.logLevel, format: config.logFormat },
     apiDocs: config.apiDocs,
+    https: tls.https,
   });
   const keys = await OwnerKeys.load(config, (message, fields) => app.log.info(fields, message));
   const db = await openDatabase({ url: config.databaseUrl });
@@ -164,6 +166,7 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
     prefix: '/api/v1',
     tokens,
     audit: new AuditLog(db.prisma, SERVICE),
+    clientCertificates: tls.clientCertificates,
     tokenHint: 'fdo-owner tokens create --name NAME --scope read|write|admin',
     routes: (api) =>
       managementRoutes(api, {
@@ -182,7 +185,12 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
       }),
   });
 
-  await app.register(metricsEndpoint, { access: config.metricsAuth, tokens, tokenHint: 'fdo-owner tokens create' });
+  await app.register(metricsEndpoint, {
+    access: config.metricsAuth,
+    tokens,
+    tokenHint: 'fdo-owner tokens create',
+    clientCertificates: tls.clientCertificates,
+  });
 
   if (config.to0.enabled) {
     app.addHook('onReady', async () => scheduler.start());

@@ -17,6 +17,8 @@ import {
   loggingSettings,
   setting,
   type MetricsAccess,
+  tlsConfigOf,
+  type TlsConfig,
 } from '@fdo/server-kit';
 
 export { ConfigError } from '@fdo/server-kit';
@@ -62,6 +64,8 @@ export interface OwnerConfig {
   metricsAuth: MetricsAccess;
   /** Serve the OpenAPI document and the docs page. */
   apiDocs: boolean;
+  /** HTTPS and mutual TLS for the management API (server-kit tls.ts). */
+  tls: TlsConfig;
 }
 
 type Env = Record<string, string | undefined>;
@@ -213,6 +217,7 @@ export function loadConfig(env: Env = process.env, o: ConfigOverrides = {}): Own
     logFormat: v.logFormat,
     metricsAuth: v.metricsAuth,
     apiDocs: v.apiDocs,
+    tls: tlsConfigOf(v, 'FDO_OWNER', problems),
   };
   const config: OwnerConfig = { ...fromSettings, ...definedOverrides(rest) };
   if (config.keyKinds.length === 0 && config.keyFiles.length === 0) {

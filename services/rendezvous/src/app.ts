@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { nodeCrypto, to0Responder, to1Responder, type To1ReplayGuard } from '@fdo/protocol';
-import { createApp, databaseReadiness, managementApi, metricsEndpoint, SealedTokens } from '@fdo/server-kit';
+import { createApp, databaseReadiness, loadTls, managementApi, metricsEndpoint, SealedTokens } from '@fdo/server-kit';
 import { ApiTokenStore, AuditLog, openDatabase, serviceSecret, type Database } from '@fdo/storage';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type RendezvousConfig } from './config.js';
@@ -57,11 +57,13 @@ export function build(options: BuildOptions = {}): FastifyInstance {
   const { now = Date.now, ...overrides } = options;
   const config = loadConfig(process.env, overrides);
   const trustFile = config.trustFile === null ? EMPTY_TRUST_FILE : readTrustFile(config.trustFile);
+  const tls = loadTls(config.tls, 'FDO_RV');
   const app = createApp({
     service: SERVICE,
     logger: config.logger,
     log: { level: config.logLevel, format: config.logFormat },
     apiDocs: config.apiDocs,
+    https: tls.https,
     bodyLimit: config.maxMessageBytes,
   });
   addRateLimit(app, config.rateLimit, now);
@@ -105,6 +107,7 @@ export function build(options: BuildOptions = {}): FastifyInstance {
       prefix: '/api/v1',
       tokens,
       audit: new AuditLog(db.prisma, SERVICE),
+      clientCertificates: tls.clientCertificates,
       tokenHint: 'fdo-rendezvous tokens create',
       routes: async (api) => {
         await registrationRoutes(api, { registrations, trust, trustFile, now });
@@ -113,6 +116,7 @@ export function build(options: BuildOptions = {}): FastifyInstance {
     });
     await app.register(metricsEndpoint, {
       access: config.metricsAuth,
+      clientCertificates: tls.clientCertificates,
       tokens,
       tokenHint: 'fdo-rendezvous tokens create',
     });

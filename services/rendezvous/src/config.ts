@@ -17,6 +17,8 @@ import {
   setting,
   type RawValue,
   type MetricsAccess,
+  tlsConfigOf,
+  type TlsConfig,
 } from '@fdo/server-kit';
 
 export { ConfigError } from '@fdo/server-kit';
@@ -65,6 +67,8 @@ export interface RendezvousConfig {
   metricsAuth: MetricsAccess;
   /** Serve the OpenAPI document and the docs page. */
   apiDocs: boolean;
+  /** HTTPS and mutual TLS for the management API (server-kit tls.ts). */
+  tls: TlsConfig;
 }
 
 type Env = Record<string, string | undefined>;
@@ -224,6 +228,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Rendezvous
     logFormat: v.logFormat,
     metricsAuth: v.metricsAuth,
     apiDocs: v.apiDocs,
+    tls: tlsConfigOf(v, 'FDO_RV', problems),
   };
   if (problems.length > 0) throw new ConfigError(problems, 'rendezvous');
   return { ...config, ...overrides };
