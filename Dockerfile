@@ -60,17 +60,17 @@ CMD ["node", "packages/storage/bin/fdo-db.js", "migrate"]
 FROM runtime AS manufacturer
 ENV FDO_MFG_HOST=0.0.0.0 FDO_MFG_DATA_DIR=/data
 EXPOSE 8039
-HEALTHCHECK --interval=10s --timeout=3s --retries=5 CMD ["node", "-e", "fetch('http://127.0.0.1:8039/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+HEALTHCHECK --interval=10s --timeout=3s --retries=5 CMD ["node", "packages/server-kit/bin/fdo-probe.js", "8039"]
 CMD ["node", "services/manufacturer/bin/fdo-manufacturer.js", "serve"]
 
 FROM runtime AS rendezvous
 ENV FDO_RV_HOST=0.0.0.0 FDO_RV_DATA_DIR=/data
 EXPOSE 8040
-HEALTHCHECK --interval=10s --timeout=3s --retries=5 CMD ["node", "-e", "fetch('http://127.0.0.1:8040/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+HEALTHCHECK --interval=10s --timeout=3s --retries=5 CMD ["node", "packages/server-kit/bin/fdo-probe.js", "8040"]
 CMD ["node", "services/rendezvous/bin/fdo-rendezvous.js", "serve"]
 
 FROM runtime AS owner
 ENV FDO_OWNER_HOST=0.0.0.0 FDO_OWNER_DATA_DIR=/data
 EXPOSE 8042
-HEALTHCHECK --interval=10s --timeout=3s --retries=5 CMD ["node", "-e", "fetch('http://127.0.0.1:8042/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+HEALTHCHECK --interval=10s --timeout=3s --retries=5 CMD ["node", "packages/server-kit/bin/fdo-probe.js", "8042"]
 CMD ["node", "services/owner/bin/fdo-owner.js", "serve"]

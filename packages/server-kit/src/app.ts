@@ -1,9 +1,14 @@
 /**
  * The Fastify application every FDO service starts from: logging, the `application/cbor` body
- * parser with FDO's message-size limit, `/health`, and graceful shutdown.
+ * parser with FDO's message-size limit, `/health` and `/ready` (health.ts), `app.metrics` (metrics.ts),
+ * the OpenAPI document and docs page (openapi.ts), and graceful shutdown.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
-import { loggerOptions } from './logger.js';
+import type { ServerOptions } from 'node:https';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { healthRoutes } from './health.js';
+import { addMetrics } from './metrics.js';
+import { addOpenApi, apiDocs } from './openapi.js';
+import { loggerOptions, type LogSettings } from './logger.js';
 
 export interface AppOptions {
   /** Service name, used in logs and `/health`. */
@@ -14,6 +19,27 @@ export interface AppOptions {
   logger?: boolean;
   /** Time limits against slow or stalled clients (slowloris); defaults in {@link DEFAULT_TIMEOUTS}. */
   timeouts?: Partial<ServerTimeouts>;
+  /** Level and format from the service's configuration (`FDO_LOG_LEVEL`, `FDO_LOG_FORMAT`). */
+  log?: LogSettings;
+  /** A pino logger to use instead (tests read its lines). */
+  loggerInstance?: FastifyBaseLogger;
+  /** Serve the OpenAPI document and the docs page (default true; `<PREFIX>_API_DOCS`). */
+  apiDocs?: boolean;
+  /** HTTPS (tls.ts loadTls); absent or null: plain HTTP. */
+  https?: ServerOptions | null;
+}
+
+/** A route as registered, for the route-enumeration tests and start-up diagnostics. */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route of the app, in registration order (HEAD routes Fastify adds for GET included). */
+    routeList: RegisteredRoute[];
+  }
 }
 
 export const FDO_MAX_MESSAGE_SIZE = 65535;
@@ -39,16 +65,27 @@ export const DEFAULT_TIMEOUTS: ServerTimeouts = { headersMs: 15_000, requestMs: 
 export function createApp(options: AppOptions): FastifyInstance {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const app = Fastify({
-    logger: options.logger === false ? false : loggerOptions(options.service),
+    ...(options.loggerInstance !== undefined
+      ? { loggerInstance: options.loggerInstance }
+      : { logger: options.logger === false ? false : loggerOptions(options.service, process.env, options.log) }),
     bodyLimit: options.bodyLimit ?? FDO_MAX_MESSAGE_SIZE,
     requestTimeout: timeouts.requestMs,
     connectionTimeout: timeouts.idleMs,
     // Node checks the header and request deadlines on this interval (default 30 s).
     http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: 1000 },
+    ...(options.https == null ? {} : { https: options.https }),
+  }) as unknown as FastifyInstance;
+  const routes: RegisteredRoute[] = [];
+  app.decorate('routeList', routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });
+  addOpenApi(app, options.service);
   // FDO bodies are single CBOR items; the protocol layer decodes them (FDO 1.1 §4.3).
   app.addContentTypeParser('application/cbor', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  app.get('/health', async () => ({ status: 'ok', service: options.service }));
+  healthRoutes(app, options.service);
+  addMetrics(app, options.service);
+  void app.register(apiDocs, { service: options.service, serve: options.apiDocs ?? true });
   return app;
 }
 

@@ -5,10 +5,30 @@
  * clients parse it). The session token travels in `Authorization: Bearer …` both ways.
  *
  * The plugin knows nothing of DI, TO0, TO1 or TO2: a service passes a {@link FdoResponder}, the
- * protocol's state machine for its role.
+ * protocol's state machine for its role. It counts messages and sessions (`app.metrics`) and logs one
+ * line per session outcome (fdo-sessions.ts).
  */
-import { encodeErrorMessage, errorMessageFrom, FdoError, InvalidMessageError, MessageBodyError } from '@fdo/protocol';
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
+import {
+  decodeErrorMessage,
+  encodeErrorMessage,
+  errorMessageFrom,
+  FdoError,
+  InvalidMessageError,
+  MessageBodyError,
+  messageName,
+  messageTypeInfo,
+  type ErrorMessage,
+} from '@fdo/protocol';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  closesSession,
+  sessionOf,
+  sessionToken,
+  type SessionContext,
+  type SessionOutcome,
+  type SessionProtocol,
+} from './fdo-sessions.js';
+import './metrics.js';
 
 export const FDO_PROTOCOL_VERSION = 101;
 export const ERROR_MSG_TYPE = 255;
@@ -26,6 +46,8 @@ export interface FdoResponse {
   body: Uint8Array;
   /** Token for the client's next message; omitted when the protocol is over. */
   token?: string | undefined;
+  /** The device GUID the message concerned, once known (session log and metrics). */
+  guid?: string | undefined;
 }
 
 export type FdoResponder = (request: FdoRequest) => Promise<FdoResponse>;
@@ -36,6 +58,10 @@ export interface FdoRoutesOptions {
   messageTypes: readonly number[];
   /** Time a client has to send one message, body included; a slower one is cut off. Default 10 s. */
   bodyTimeoutMs?: number;
+  /** Called when a message opens a session (DI.AppStart, TO0.Hello, TO1.HelloRV, TO2.HelloDevice). */
+  onStart?: (protocol: SessionProtocol) => void;
+  /** Called once per session outcome (completed or failed), for the service's own metrics. */
+  onOutcome?: (outcome: SessionOutcome) => void;
 }
 
 /** FDO messages are at most 64 KiB: 10 s is ample on any link, and bounds a slowloris sender. */
@@ -47,22 +73,125 @@ function bearer(header: string | undefined): string | undefined {
   return m?.[1] ?? header.trim();
 }
 
-/** Sends message 255 for `err` (§3.7): FdoErrors keep their code; anything else is 500 with no detail. */
-function sendError(reply: FastifyReply, err: unknown, prevMsgType: number): FastifyReply {
+/** Why a session failed: the message 255 sent, or the device's own. */
+type Failure = Pick<ErrorMessage, 'code' | 'message' | 'correlationId'>;
+
+function deviceFailure(body: Uint8Array): Failure {
+  try {
+    const em = decodeErrorMessage(body);
+    return {
+      code: em.code,
+      message: `the device sent error ${em.code}: ${em.message}`,
+      correlationId: em.correlationId,
+    };
+  } catch {
+    return { code: 0, message: 'the device sent an undecodable error message', correlationId: null };
+  }
+}
+
+/** The `msg_type` metric label: a served type or 255, else `other` (the label set stays bounded). */
+function typeLabel(served: ReadonlySet<number>, msgType: number): string {
+  return served.has(msgType) || msgType === ERROR_MSG_TYPE ? String(msgType) : 'other';
+}
+
+/** Counts, logs and reports one session outcome (one log line per session, with GUID, step and duration). */
+function recordOutcome(
+  request: FastifyRequest,
+  options: FdoRoutesOptions,
+  session: SessionContext,
+  msgType: number,
+  result: { guid: string | null; failure?: Failure },
+): void {
+  if (session.protocol === null) return;
+  const now = Date.now();
+  const outcome: SessionOutcome = {
+    protocol: session.protocol,
+    guid: result.guid,
+    step: messageTypeInfo(msgType)?.name ?? messageName(msgType),
+    outcome: result.failure === undefined ? 'completed' : 'failed',
+    ...(result.failure === undefined ? {} : { errorCode: result.failure.code, reason: result.failure.message }),
+    durationMs: session.startedAt === null ? null : now - session.startedAt,
+  };
+  const { metrics } = request.server;
+  metrics.sessions.inc({ protocol: outcome.protocol, outcome: outcome.outcome });
+  if (outcome.durationMs !== null) {
+    metrics.sessionDuration.observe(
+      { protocol: outcome.protocol, outcome: outcome.outcome },
+      outcome.durationMs / 1000,
+    );
+  }
+  const fields = {
+    protocol: outcome.protocol,
+    guid: outcome.guid,
+    step: outcome.step,
+    durationMs: outcome.durationMs,
+    ...(result.failure === undefined
+      ? {}
+      : { fdoCode: result.failure.code, cid: result.failure.correlationId, reason: result.failure.message }),
+  };
+  if (result.failure === undefined) request.log.info(fields, `${outcome.protocol} session completed`);
+  else request.log.warn(fields, `${outcome.protocol} session failed at ${outcome.step}`);
+  options.onOutcome?.(outcome);
+}
+
+/**
+ * Sends message 255 for `err` (§3.7): FdoErrors keep their code; anything else is 500 with no detail.
+ * Ends the session of a served message (one outcome line); other refusals are logged on their own.
+ */
+function sendError(
+  reply: FastifyReply,
+  err: unknown,
+  msgType: number,
+  served: ReadonlySet<number>,
+  options: FdoRoutesOptions,
+  session: SessionContext,
+): FastifyReply {
+  const prevMsgType = Number.isInteger(msgType) ? msgType & 0xff : 0;
   const message = errorMessageFrom(err, prevMsgType);
-  if (err instanceof FdoError && message.code !== 500) {
+  const internal = !(err instanceof FdoError) || message.code === 500;
+  if (internal) reply.log.error({ err, cid: message.correlationId }, 'internal error in FDO message handling');
+  reply.server.metrics.messages.inc({ msg_type: typeLabel(served, msgType), error_code: String(message.code) });
+  if (served.has(msgType) || session.token !== undefined) {
+    recordOutcome(reply.request, options, session, msgType, { guid: session.guid, failure: message });
+  } else if (!internal) {
     reply.log.warn(
       { fdoCode: message.code, prevMsgType: message.prevMsgType, cid: message.correlationId },
-      err.message,
+      (err as Error).message,
     );
-  } else {
-    reply.log.error({ err, cid: message.correlationId }, 'internal error in FDO message handling');
   }
   return reply
     .code(500)
     .header('Message-Type', String(ERROR_MSG_TYPE))
     .header('Content-Type', 'application/cbor')
     .send(Buffer.from(encodeErrorMessage(message)));
+}
+
+const cbor = (description: string) => ({
+  description,
+  content: { 'application/cbor': { schema: { type: 'string', format: 'binary' } } },
+});
+
+/** The route's OpenAPI description (no body schema: the body is one CBOR item the protocol layer decodes). */
+function fdoRouteSchema(served: ReadonlySet<number>) {
+  return {
+    summary: 'One FDO 1.1 message (§4.3)',
+    description:
+      `The body is one CBOR item (\`Content-Type: application/cbor\`); \`Authorization: Bearer\` carries the ` +
+      `session token from the second message on. Message types served here: ${[...served].join(', ')}.`,
+    tags: ['fdo'],
+    params: {
+      type: 'object',
+      properties: {
+        version: { type: 'string', description: 'protocol version: 101' },
+        type: { type: 'string', description: 'the request message type' },
+      },
+      required: ['version', 'type'],
+    },
+    response: {
+      200: cbor('the response message; `Message-Type` names it, `Authorization` carries the session token'),
+      500: cbor('message 255, ErrorMessage (§3.7): `[EMErrorCode, EMPrevMsgID, EMErrorStr, EMErrorTs, EMErrorCID]`'),
+    },
+  };
 }
 
 /** Registers the FDO message route in an encapsulated context (its parser and error handler stay inside). */
@@ -89,43 +218,55 @@ export async function fdoRoutes(app: FastifyInstance, options: FdoRoutesOptions)
 
   app.setErrorHandler((err, request, reply) => {
     const type = Number((request.params as { type?: string } | undefined)?.type);
-    const prev = Number.isInteger(type) ? type & 0xff : 0;
+    const msgType = Number.isInteger(type) ? type : NaN;
     const status = (err as { statusCode?: number }).statusCode ?? 500;
     const cause = status < 500 ? new MessageBodyError(`request refused: ${(err as Error).message}`) : err;
-    return sendError(reply, cause, prev);
+    const session = sessionOf(msgType, bearer(request.headers.authorization), Date.now());
+    return sendError(reply, cause, msgType, served, options, session);
   });
 
-  app.post<{ Params: { version: string; type: string } }>('/fdo/:version/msg/:type', async (request, reply) => {
-    const msgType = /^\d{1,3}$/.test(request.params.type) ? Number(request.params.type) : NaN;
-    const prev = Number.isInteger(msgType) ? msgType & 0xff : 0;
-    if (request.params.version !== String(FDO_PROTOCOL_VERSION)) {
-      return sendError(
-        reply,
-        new InvalidMessageError(`protocol version ${request.params.version} is not supported (101 is)`),
-        prev,
-      );
-    }
-    if (!served.has(msgType)) {
-      return sendError(reply, new InvalidMessageError(`message type ${request.params.type} is not served here`), prev);
-    }
-    const contentType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-    if (contentType !== 'application/cbor') {
-      return sendError(reply, new MessageBodyError('Content-Type must be application/cbor'), prev);
-    }
-    const raw = request.body;
-    const body = raw instanceof Uint8Array ? raw : new Uint8Array(0);
-    try {
-      const response = await options.responder({
-        msgType,
-        body,
-        token: bearer(request.headers.authorization),
-        log: request.log,
-      });
+  app.post<{ Params: { version: string; type: string } }>(
+    '/fdo/:version/msg/:type',
+    { schema: fdoRouteSchema(served), config: { documentedBody: cbor('the request message: one CBOR item') } },
+    async (request, reply) => {
+      const msgType = /^\d{1,3}$/.test(request.params.type) ? Number(request.params.type) : NaN;
+      const session = sessionOf(msgType, bearer(request.headers.authorization), Date.now());
+      const refuse = (err: FdoError) => sendError(reply, err, msgType, served, options, session);
+      if (request.params.version !== String(FDO_PROTOCOL_VERSION)) {
+        return refuse(new InvalidMessageError(`protocol version ${request.params.version} is not supported (101 is)`));
+      }
+      if (!served.has(msgType)) {
+        return refuse(new InvalidMessageError(`message type ${request.params.type} is not served here`));
+      }
+      const contentType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+      if (contentType !== 'application/cbor') {
+        return refuse(new MessageBodyError('Content-Type must be application/cbor'));
+      }
+      if (session.opening && session.protocol !== null) {
+        app.metrics.sessions.inc({ protocol: session.protocol, outcome: 'started' });
+        options.onStart?.(session.protocol);
+      }
+      const raw = request.body;
+      const body = raw instanceof Uint8Array ? raw : new Uint8Array(0);
+      let response: FdoResponse;
+      try {
+        response = await options.responder({ msgType, body, token: session.token, log: request.log });
+      } catch (err) {
+        return sendError(reply, err, msgType, served, options, session);
+      }
+      const guid = response.guid ?? session.guid;
+      app.metrics.messages.inc({ msg_type: typeLabel(served, msgType), error_code: 'none' });
+      if (response.msgType === ERROR_MSG_TYPE) {
+        // The device ended the session with its own message 255 (§3.7); the responder echoes it.
+        recordOutcome(request, options, session, msgType, { guid, failure: deviceFailure(body) });
+      } else if (closesSession(response.msgType)) {
+        recordOutcome(request, options, session, msgType, { guid });
+      }
       reply.code(200).header('Message-Type', String(response.msgType)).header('Content-Type', 'application/cbor');
-      if (response.token !== undefined) reply.header('Authorization', `Bearer ${response.token}`);
+      if (response.token !== undefined) {
+        reply.header('Authorization', `Bearer ${sessionToken(session, response.token, guid)}`);
+      }
       return reply.send(Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength));
-    } catch (err) {
-      return sendError(reply, err, prev);
-    }
-  });
+    },
+  );
 }

@@ -4,9 +4,12 @@ export {
   DEFAULT_TIMEOUTS,
   FDO_MAX_MESSAGE_SIZE,
   type AppOptions,
+  type RegisteredRoute,
   type ServerTimeouts,
 } from './app.js';
-export { loggerOptions } from './logger.js';
+export { DOCS_PATH, OPENAPI_PATH } from './openapi.js';
+export { databaseReadiness, Readiness, type ReadinessCheck } from './health.js';
+export { loggerOptions, type LogSettings } from './logger.js';
 export {
   ERROR_MSG_TYPE,
   FDO_BODY_TIMEOUT_MS,
@@ -17,11 +20,25 @@ export {
   type FdoResponse,
   type FdoRoutesOptions,
 } from './fdo-routes.js';
+export { closesSession, type SessionOutcome, type SessionProtocol } from './fdo-sessions.js';
 export {
+  addMetrics,
+  DURATION_BUCKETS,
+  metricSample,
+  metricsEndpoint,
+  ServiceMetrics,
+  type MetricsAccess,
+  type MetricsEndpointOptions,
+} from './metrics.js';
+export type { Counter, Gauge, Histogram } from 'prom-client';
+export {
+  authenticate,
+  documentProtected,
   errorReplySchema,
   managementApi,
   type ApiTokenVerifier,
   type AuditRecorder,
+  type AuthenticateOptions,
   type ManagementApiOptions,
 } from './management.js';
 export { SealedTokenError, SealedTokens, type SealedTokenFailure, type SealedTokensOptions } from './sealed-token.js';
@@ -37,4 +54,51 @@ export {
 } from './cli.js';
 export { ApiError, guidParam, timeRangeParams } from './rest.js';
 export { fdoKeyKind, privateKeyFromPemText, readOptional, writeOnce } from './key-files.js';
-export { sendVoucherFile, voucherFormatQuery } from './rest.js';
+export {
+  fileResponse,
+  noContentResponse,
+  sendVoucherFile,
+  voucherDownloadResponse,
+  voucherFormatQuery,
+} from './rest.js';
+export { accessSettings } from './access-settings.js';
+export {
+  ConfigError,
+  defineConfig,
+  definedOverrides,
+  InvalidValue,
+  kinds,
+  loadSettings,
+  loggingSettings,
+  setting,
+  showValue,
+  type ConfigSchema,
+  type Derived,
+  type Kind,
+  type LoadedSettings,
+  type RawValue,
+  type Setting,
+  type SettingOptions,
+  type Settings,
+  type SettingSource,
+  type SettingValues,
+} from './config.js';
+export {
+  CONFIG_USAGE,
+  configCommand,
+  effectiveConfig,
+  readmeSettingsBlock,
+  settingsTable,
+  withSettingsBlock,
+  type EffectiveSetting,
+} from './config-docs.js';
+export {
+  loadTls,
+  tlsConfigOf,
+  tlsSettings,
+  verifiedClientCertificate,
+  type ClientCertificate,
+  type ClientCertificatePolicy,
+  type LoadedTls,
+  type TlsConfig,
+} from './tls.js';

@@ -52,6 +52,34 @@ export const voucherFormatQuery = {
   properties: { format: { type: 'string', enum: ['json', 'pem', 'cbor'], default: 'json' } },
 } as const;
 
+/** A response body that is a file (PEM text, CBOR bytes, CSV…), for route schemas and the OpenAPI document. */
+export function fileResponse(description: string, types: Record<string, 'text' | 'binary'>) {
+  return {
+    description,
+    content: Object.fromEntries(
+      Object.entries(types).map(([type, kind]) => [
+        type,
+        { schema: kind === 'text' ? { type: 'string' } : { type: 'string', format: 'binary' } },
+      ]),
+    ),
+  };
+}
+
+/** The 200 reply of a voucher download (`?format=json|pem|cbor`): `json` is the route's JSON summary schema. */
+export function voucherDownloadResponse(json: object) {
+  return {
+    description: 'the voucher: JSON summary (default), `?format=pem` (OWNERSHIP VOUCHER block) or `?format=cbor`',
+    content: {
+      'application/json': { schema: json },
+      'application/x-pem-file': { schema: { type: 'string' } },
+      'application/cbor': { schema: { type: 'string', format: 'binary' } },
+    },
+  };
+}
+
+/** The 204 reply of a route that answers with no body. */
+export const noContentResponse = { description: 'done; no body', type: 'null' } as const;
+
 /**
  * Sends a stored voucher (its CBOR bytes) as a PEM or CBOR download named after its GUID. Only the
  * voucher: a download never carries a private key.

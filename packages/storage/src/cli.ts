@@ -9,7 +9,7 @@
  * Exit codes: 0 done, 1 failure, 2 usage error.
  */
 import { parseArgs } from 'node:util';
-import { openDatabase, redactUrl } from './database.js';
+import { migrationStatus, openDatabase, redactUrl } from './database.js';
 import { loadMigrations } from './migrate.js';
 
 export interface CliIo {
@@ -46,13 +46,10 @@ export async function runDbCli(argv: string[], io: CliIo = nodeIo, env = process
   try {
     const db = await openDatabase({ url, migrate: command === 'migrate' });
     try {
-      const rows = await db.prisma
-        .$queryRawUnsafe<{ name: string }[]>('SELECT name FROM _fdo_migrations ORDER BY name')
-        .catch(() => [] as { name: string }[]);
-      const applied = new Set(rows.map((r) => r.name));
-      for (const m of loadMigrations(db.provider)) {
-        io.stdout(`${applied.has(m.name) ? 'applied' : 'pending'}  ${m.name}\n`);
-      }
+      const status = await migrationStatus(db);
+      const state = (name: string) =>
+        status.applied.includes(name) ? 'applied' : status.changed.includes(name) ? 'changed' : 'pending';
+      for (const m of loadMigrations(db.provider)) io.stdout(`${state(m.name)}  ${m.name}\n`);
       if (command === 'migrate') io.stderr(`${redactUrl(url)}: schema up to date\n`);
     } finally {
       await db.close();

@@ -12,7 +12,7 @@ import type BetterSqlite3Module from 'better-sqlite3';
 import pg from 'pg';
 import sqliteClient from '../generated/sqlite/index.js';
 import postgresClient from '../generated/postgresql/index.js';
-import { migratePostgres, migrateSqlite, type Provider } from './migrate.js';
+import { loadMigrations, migratePostgres, migrateSqlite, type Migration, type Provider } from './migrate.js';
 import { postgresDriver, sqliteDriver, type SqlDriver } from './sql.js';
 
 /**
@@ -119,4 +119,34 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     displayUrl,
     close: () => Promise.all([prisma.$disconnect(), sql.close()]).then(() => {}),
   };
+}
+
+export interface MigrationStatus {
+  /** Migrations this version ships that the database has, as shipped. */
+  applied: string[];
+  /** Shipped but not applied: run `fdo-db migrate` (services also migrate when they start). */
+  pending: string[];
+  /** Applied from different SQL than this version ships: the database belongs to another schema. */
+  changed: string[];
+}
+
+const shipped = new Map<Provider, Migration[]>();
+
+/**
+ * Which of this version's migrations the database has. Throws when the database cannot be reached, so
+ * a readiness probe (`/ready`) fails; a database never migrated has them all pending.
+ */
+export async function migrationStatus(db: Database): Promise<MigrationStatus> {
+  await db.prisma.$queryRawUnsafe('SELECT 1');
+  const rows = await db.prisma
+    .$queryRawUnsafe<{ name: string; checksum: string }[]>('SELECT name, checksum FROM _fdo_migrations')
+    .catch(() => [] as { name: string; checksum: string }[]);
+  const done = new Map(rows.map((r) => [r.name, r.checksum]));
+  if (!shipped.has(db.provider)) shipped.set(db.provider, loadMigrations(db.provider));
+  const status: MigrationStatus = { applied: [], pending: [], changed: [] };
+  for (const m of shipped.get(db.provider)!) {
+    const seen = done.get(m.name);
+    status[seen === undefined ? 'pending' : seen === m.checksum ? 'applied' : 'changed'].push(m.name);
+  }
+  return status;
 }

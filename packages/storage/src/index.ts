@@ -1,8 +1,10 @@
 export {
+  migrationStatus,
   openDatabase,
   providerOf,
   redactUrl,
   type Database,
+  type MigrationStatus,
   type OpenDatabaseOptions,
   type Prisma,
   type PrismaClient,

@@ -5,14 +5,24 @@
  *   fdo-manufacturer tokens create --name NAME --scope read|write|admin[,…]
  *   fdo-manufacturer tokens list
  *   fdo-manufacturer tokens revoke ID
+ *   fdo-manufacturer config [--json|--markdown]
  *
  * Configuration comes from the FDO_MFG_* variables (see config.ts; the README lists them).
  * Exit codes: 0 success, 1 failure, 2 usage or configuration error.
  */
-import { nodeIo, runServiceCli, tokensCommand, TOKENS_USAGE, UsageError, type CliIo } from '@fdo/server-kit';
+import {
+  CONFIG_USAGE,
+  configCommand,
+  nodeIo,
+  runServiceCli,
+  tokensCommand,
+  TOKENS_USAGE,
+  UsageError,
+  type CliIo,
+} from '@fdo/server-kit';
 import { ApiTokenStore, openDatabase } from '@fdo/storage';
 import { SERVICE } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { CONFIG_SCHEMA, ConfigError, loadConfig } from './config.js';
 import { serve } from './server.js';
 
 export type { CliIo } from '@fdo/server-kit';
@@ -20,18 +30,18 @@ export type { CliIo } from '@fdo/server-kit';
 export const USAGE = `Usage:
   fdo-manufacturer serve
   fdo-manufacturer ${TOKENS_USAGE.replace(/\n {2}/g, '\n  fdo-manufacturer ')}
+  fdo-manufacturer ${CONFIG_USAGE.replace(/\n {2}/g, '\n  fdo-manufacturer ')}
 
 Configuration: FDO_MFG_* environment variables (FDO_MFG_DATA_DIR, FDO_MFG_DATABASE_URL, FDO_MFG_RV, ...).
 `;
 
-const tokens = tokensCommand(async () => {
-  const config = loadConfig(process.env, { logger: false });
-  const db = await openDatabase({ url: config.databaseUrl });
-  return { store: new ApiTokenStore(db.prisma, SERVICE), close: () => db.close() };
-});
-
 /** Runs the CLI; resolves with the exit code (serve resolves once the service listens). */
-export function runManufacturerCli(argv: string[], io: CliIo = nodeIo): Promise<number> {
+export function runManufacturerCli(argv: string[], io: CliIo = nodeIo, env = process.env): Promise<number> {
+  const tokens = tokensCommand(async () => {
+    const config = loadConfig(env, { logger: false });
+    const db = await openDatabase({ url: config.databaseUrl });
+    return { store: new ApiTokenStore(db.prisma, SERVICE), close: () => db.close() };
+  });
   return runServiceCli(
     {
       name: 'fdo-manufacturer',
@@ -44,6 +54,7 @@ export function runManufacturerCli(argv: string[], io: CliIo = nodeIo): Promise<
           return 0;
         },
         tokens,
+        config: configCommand(CONFIG_SCHEMA, env),
       },
     },
     argv,

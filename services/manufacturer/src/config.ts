@@ -1,26 +1,34 @@
 /**
- * The manufacturer's configuration: environment variables and an optional JSON file, checked at start
- * into one typed object. Every problem names the setting and what is expected; all are reported at once.
- *
- * | variable | default | meaning |
- * | --- | --- | --- |
- * | `FDO_MFG_HOST`, `FDO_MFG_PORT` | 127.0.0.1, 8039 | where the service listens |
- * | `FDO_MFG_DATA_DIR` | ./.data/manufacturer | keys, the SQLite database, the bootstrap API token |
- * | `FDO_MFG_DATABASE_URL` | file:DATA_DIR/manufacturer.db | SQLite `file:` or `postgresql://` URL |
- * | `FDO_MFG_CONFIG` | (none) | JSON file: `rendezvous`, `tag`, `tagRules`, `ownerKeys` |
- * | `FDO_MFG_RV` | http://127.0.0.1:8040 | rendezvous URLs (overrides the file's `rendezvous`) |
- * | `FDO_MFG_TAG` | (none) | batch/order tag of new vouchers (overrides the file's `tag`) |
- * | `FDO_MFG_OWNER_KEY` | (none) | PEM file(s) of the default customer owner key (comma-separated) |
- * | `FDO_MFG_KEY_TYPES` | ec256,ec384,rsa2048,rsa3072 | device key types served (one manufacturer key each) |
- * | `FDO_MFG_KEYS_DIR` | DATA_DIR/keys | manufacturer keys and device CA, generated there on first start |
- * | `FDO_MFG_DEVICE_CA_KEY`, `FDO_MFG_DEVICE_CA_CERT` | (generated) | an existing device CA (key PEM, certificate chain PEM) |
- * | `FDO_MFG_DEVICE_CERT_DAYS` | 10950 | validity of device certificates |
- * | `FDO_MFG_SESSION_TTL` | 300 | seconds a device has between DI.AppStart and DI.SetHMAC |
+ * The manufacturer's configuration: one schema (server-kit `defineConfig`) read from `FDO_MFG_*`
+ * variables and the optional JSON file `FDO_MFG_CONFIG`, checked at start into one typed object. Every
+ * problem names the setting, the value and what is expected; all are reported at once. The README's
+ * table is generated from {@link CONFIG_SCHEMA} (`npm run docs:config`).
  */
-import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { KeyKind } from '@fdo/protocol';
-import { rvEntriesFromText, rvEntryFromObject, RvConfigError, type RvEntry } from './rendezvous-config.js';
+import {
+  accessSettings,
+  ConfigError,
+  defineConfig,
+  definedOverrides,
+  kinds,
+  loadSettings,
+  loggingSettings,
+  setting,
+  type RawValue,
+  type MetricsAccess,
+  tlsConfigOf,
+  type TlsConfig,
+} from '@fdo/server-kit';
+import {
+  rendezvousInfoOf,
+  rvEntriesFromText,
+  rvEntryFromObject,
+  RvConfigError,
+  type RvEntry,
+} from './rendezvous-config.js';
+
+export { ConfigError } from '@fdo/server-kit';
 
 export const DEFAULT_PORT = 8039;
 export const KEY_KINDS: readonly KeyKind[] = ['ec256', 'ec384', 'rsa2048', 'rsa3072'];
@@ -53,89 +61,28 @@ export interface ManufacturerConfig {
   sessionTtlSeconds: number;
   /** false silences the request log (tests). */
   logger: boolean;
+  logLevel: string;
+  logFormat: 'json' | 'pretty' | null;
+  /** Who may read `/metrics`: management API tokens (read scope), or anyone. */
+  metricsAuth: MetricsAccess;
+  /** Serve the OpenAPI document and the docs page. */
+  apiDocs: boolean;
+  /** HTTPS and mutual TLS for the management API (server-kit tls.ts). */
+  tls: TlsConfig;
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  constructor(readonly problems: string[]) {
-    super(`the manufacturer configuration is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  }
-}
-
-interface ConfigFile {
-  rendezvous?: unknown;
-  tag?: unknown;
-  tagRules?: unknown;
-  ownerKeys?: unknown;
-}
-
-const FILE_KEYS = ['rendezvous', 'tag', 'tagRules', 'ownerKeys'];
-
-class Checker {
-  readonly problems: string[] = [];
-  constructor(private readonly env: NodeJS.ProcessEnv) {}
-
-  text(name: string): string | undefined {
-    const v = this.env[name]?.trim();
-    return v === undefined || v === '' ? undefined : v;
-  }
-
-  int(name: string, min: number, max: number, fallback: number, what: string): number {
-    const v = this.text(name);
-    if (v === undefined) return fallback;
-    if (/^\d+$/.test(v) && Number(v) >= min && Number(v) <= max) return Number(v);
-    this.problems.push(`${name}: "${v}" is not ${what} (${min}–${max})`);
-    return fallback;
-  }
-
-  attempt<T>(fn: () => T, fallback: T): T {
-    try {
-      return fn();
-    } catch (err) {
-      this.problems.push((err as Error).message);
-      return fallback;
-    }
-  }
-}
-
-function readConfigFile(path: string): ConfigFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new Error(
-      `FDO_MFG_CONFIG: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`FDO_MFG_CONFIG: ${path} is not valid JSON: ${(err as Error).message}`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new Error(`FDO_MFG_CONFIG: ${path} must hold a JSON object`);
-  }
-  const unknown = Object.keys(value).filter((k) => !FILE_KEYS.includes(k));
-  if (unknown.length > 0) {
-    throw new Error(`FDO_MFG_CONFIG: unknown setting "${unknown[0]}" in ${path} (expected ${FILE_KEYS.join(', ')})`);
-  }
-  return value as ConfigFile;
-}
-
-function tagOf(v: unknown, where: string): string | null {
+function tagOf(v: unknown): string | null {
   if (v === undefined || v === null) return null;
   if (typeof v !== 'string' || v.trim() === '' || v.length > 128 || /\p{Cc}/u.test(v)) {
-    throw new Error(`${where}: a tag is a non-empty line of text of at most 128 characters`);
+    throw new Error('a tag is a non-empty line of text of at most 128 characters');
   }
   return v.trim();
 }
 
-function tagRulesOf(v: unknown): TagRule[] {
-  if (v === undefined) return [];
-  if (!Array.isArray(v))
+function tagRulesOf({ value }: RawValue): TagRule[] {
+  if (!Array.isArray(value))
     throw new Error('tagRules: expected an array of { "serialPattern": "^ACME-7", "tag": "PO-7" }');
-  return v.map((r: unknown, i) => {
+  return value.map((r: unknown, i) => {
     const rule = r as Record<string, unknown> | null;
     const where = `tagRules[${i}]`;
     if (typeof rule?.serialPattern !== 'string')
@@ -145,19 +92,22 @@ function tagRulesOf(v: unknown): TagRule[] {
     } catch (err) {
       throw new Error(`${where}: "serialPattern" is not a valid regular expression: ${(err as Error).message}`);
     }
-    return { serialPattern: rule.serialPattern, tag: tagOf(rule.tag, `${where}.tag`) ?? '' };
+    let tag: string | null;
+    try {
+      tag = tagOf(rule.tag);
+    } catch (err) {
+      throw new Error(`${where}.tag: ${(err as Error).message}`);
+    }
+    return { serialPattern: rule.serialPattern, tag: tag ?? '' };
   });
 }
 
-function ownerKeyFilesOf(v: unknown, base: string): Record<string, string[]> {
-  if (v === undefined) return {};
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    throw new Error(
-      'ownerKeys: expected an object of tag → PEM file or files, e.g. { "PO-7": "acme.pub.pem", "*": [...] }',
-    );
+function ownerKeyFilesOf({ value, base }: RawValue): Record<string, string[]> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Error('expected an object of tag → PEM file or files, e.g. { "PO-7": "acme.pub.pem", "*": [...] }');
   }
   const out: Record<string, string[]> = {};
-  for (const [tag, files] of Object.entries(v)) {
+  for (const [tag, files] of Object.entries(value)) {
     const list = typeof files === 'string' ? [files] : files;
     if (!Array.isArray(list) || list.length === 0 || !list.every((f) => typeof f === 'string' && f !== '')) {
       throw new Error(`ownerKeys["${tag}"]: expected a PEM file path or a non-empty list of them`);
@@ -167,91 +117,162 @@ function ownerKeyFilesOf(v: unknown, base: string): Record<string, string[]> {
   return out;
 }
 
-function keyKindsOf(text: string | undefined): KeyKind[] {
-  if (text === undefined) return [...KEY_KINDS];
-  const kinds = text
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  const bad = kinds.find((k) => !(KEY_KINDS as readonly string[]).includes(k));
-  if (bad !== undefined || kinds.length === 0) {
-    throw new Error(`FDO_MFG_KEY_TYPES: "${text}" must list one or more of ${KEY_KINDS.join(', ')}`);
+function rendezvousOf({ value, from }: RawValue): RvEntry[] {
+  if (from === 'env' && typeof value === 'string') return rvEntriesFromText(value);
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new RvConfigError('expected a non-empty array of entries');
   }
-  return [...new Set(kinds)] as KeyKind[];
+  return value.map((e: unknown, i) => rvEntryFromObject(i + 1, e));
 }
+
+const showRendezvous = (entries: RvEntry[]) => rendezvousInfoOf(entries).describe().join(' ');
+
+/** Every manufacturer setting: variable, file key, kind, default, meaning. */
+export const CONFIG_SCHEMA = defineConfig('manufacturer', 'FDO_MFG_CONFIG', {
+  host: setting(kinds.string(), {
+    env: 'FDO_MFG_HOST',
+    file: 'host',
+    default: '127.0.0.1',
+    description: 'address to listen on (`0.0.0.0` for every interface)',
+  }),
+  port: setting(kinds.port(), { env: 'FDO_MFG_PORT', file: 'port', default: DEFAULT_PORT, description: 'port' }),
+  dataDir: setting(kinds.path(), {
+    env: 'FDO_MFG_DATA_DIR',
+    file: 'dataDir',
+    default: () => resolve('./.data/manufacturer'),
+    defaultText: '`./.data/manufacturer`',
+    description: 'keys, the SQLite database, the first admin API token',
+  }),
+  databaseUrl: setting(kinds.databaseUrl('file:/path/to/manufacturer.db'), {
+    env: 'FDO_MFG_DATABASE_URL',
+    file: 'databaseUrl',
+    default: (v) => `file:${join(v.dataDir as string, 'manufacturer.db')}`,
+    defaultText: '`file:DATA_DIR/manufacturer.db`',
+    description:
+      'SQLite file, or PostgreSQL for several instances (tables are `mfg_*`, so services may share a database)',
+  }),
+  keysDir: setting(kinds.path(), {
+    env: 'FDO_MFG_KEYS_DIR',
+    file: 'keysDir',
+    default: (v) => join(v.dataDir as string, 'keys'),
+    defaultText: '`DATA_DIR/keys`',
+    description: 'manufacturer keys and the device CA, generated there on first start',
+  }),
+  keyTypes: setting(kinds.list({ values: KEY_KINDS, min: 1 }), {
+    env: 'FDO_MFG_KEY_TYPES',
+    file: 'keyTypes',
+    default: [...KEY_KINDS],
+    description: 'device key types served (one manufacturer key each)',
+  }),
+  deviceCaKey: setting(kinds.path(), {
+    env: 'FDO_MFG_DEVICE_CA_KEY',
+    file: 'deviceCaKey',
+    description: 'an existing device CA: its private key (PEM); set with the certificate, or neither (generated)',
+  }),
+  deviceCaCert: setting(kinds.path(), {
+    env: 'FDO_MFG_DEVICE_CA_CERT',
+    file: 'deviceCaCert',
+    description: 'an existing device CA: its certificate chain (PEM)',
+  }),
+  deviceCertDays: setting(kinds.int(1, 36500, 'a number of days'), {
+    env: 'FDO_MFG_DEVICE_CERT_DAYS',
+    file: 'deviceCertDays',
+    default: 10950,
+    description: 'validity of device certificates',
+  }),
+  rendezvous: setting(
+    kinds.custom(
+      'URLs such as `https://rv.example.com?owner_port=8443&delay=30 http://10.0.0.5:8040?dev_only`; in the file, objects `{ "dns" | "ip" | "host", "port", "protocol", "delaySec", "devOnly", "ownerOnly", "bypass" }`',
+      rendezvousOf,
+      showRendezvous,
+    ),
+    {
+      env: 'FDO_MFG_RV',
+      file: 'rendezvous',
+      default: rvEntriesFromText('http://127.0.0.1:8040'),
+      description: 'rendezvous entries written into every voucher (FDO 1.1 §3.3.10)',
+    },
+  ),
+  tag: setting(
+    kinds.custom(
+      'a line of text (at most 128 characters)',
+      ({ value }) => tagOf(value) ?? '',
+      (v) => v,
+    ),
+    { env: 'FDO_MFG_TAG', file: 'tag', description: 'batch/order tag of new vouchers no tag rule matches' },
+  ),
+  tagRules: setting(
+    kinds.custom('`[{ "serialPattern": "^ACME-", "tag": "PO-7" }]`', tagRulesOf, (v) => JSON.stringify(v)),
+    { file: 'tagRules', default: [], description: 'tags by serial number (first match wins)' },
+  ),
+  ownerKeys: setting(
+    kinds.custom(
+      '`{ "PO-7": ["acme-p256.pub.pem", "acme-p384.pub.pem"], "*": "default.pub.pem" }`, one key per key type',
+      ownerKeyFilesOf,
+      (v) => JSON.stringify(v),
+    ),
+    {
+      file: 'ownerKeys',
+      default: {},
+      description: 'customer owner keys by tag: new vouchers are extended to them at DI',
+    },
+  ),
+  ownerKey: setting(kinds.paths(), {
+    env: 'FDO_MFG_OWNER_KEY',
+    description: 'default customer owner key PEM file(s) (`ownerKeys["*"]`)',
+  }),
+  sessionTtl: setting(kinds.duration(10, 86400), {
+    env: 'FDO_MFG_SESSION_TTL',
+    file: 'sessionTtl',
+    default: 300,
+    description: 'seconds a device has between DI.AppStart and DI.SetHMAC',
+  }),
+  ...accessSettings('FDO_MFG'),
+  ...loggingSettings,
+});
 
 type Overrides = Partial<ManufacturerConfig>;
 
-function rendezvousSetting(c: Checker, file: ConfigFile, o: Overrides): RvEntry[] {
-  if (o.rendezvous !== undefined) return o.rendezvous;
-  const text = c.text('FDO_MFG_RV');
-  return c.attempt(() => {
-    if (text !== undefined) return rvEntriesFromText(text);
-    if (file.rendezvous === undefined) return rvEntriesFromText('http://127.0.0.1:8040');
-    if (!Array.isArray(file.rendezvous) || file.rendezvous.length === 0) {
-      throw new RvConfigError('rendezvous: expected a non-empty array of entries');
-    }
-    return file.rendezvous.map((e: unknown, i) => rvEntryFromObject(i + 1, e));
-  }, []);
-}
-
-function ownerKeySetting(c: Checker, file: ConfigFile, base: string, o: Overrides): Record<string, string[]> {
-  if (o.ownerKeyFiles !== undefined) return o.ownerKeyFiles;
-  const text = c.text('FDO_MFG_OWNER_KEY');
-  return c.attempt(() => {
-    const files = ownerKeyFilesOf(file.ownerKeys, base);
-    if (text !== undefined) files[DEFAULT_TAG_KEY] = text.split(',').map((f) => resolve(f.trim()));
-    return files;
-  }, {});
-}
-
-function deviceCaSetting(c: Checker, o: Overrides): ManufacturerConfig['deviceCa'] {
-  if (o.deviceCa !== undefined) return o.deviceCa;
-  const keyFile = c.text('FDO_MFG_DEVICE_CA_KEY');
-  const certFile = c.text('FDO_MFG_DEVICE_CA_CERT');
-  if (keyFile !== undefined && certFile !== undefined)
-    return { keyFile: resolve(keyFile), certFile: resolve(certFile) };
-  if (keyFile !== undefined || certFile !== undefined) {
-    c.problems.push(
+/**
+ * The configuration from `env` (and `FDO_MFG_CONFIG`), with `overrides` (tests, scripts/start.mjs)
+ * taking precedence. Derived defaults (database URL, keys folder) follow the final data folder.
+ * Throws {@link ConfigError}.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, o: Overrides = {}): ManufacturerConfig {
+  const { values: v, problems, sources } = loadSettings(CONFIG_SCHEMA, env);
+  const dataDir = o.dataDir ?? v.dataDir;
+  const derived = (key: 'databaseUrl' | 'keysDir', fallback: string) =>
+    sources[key] === 'default' ? fallback : v[key];
+  if ((v.deviceCaKey === null) !== (v.deviceCaCert === null) && o.deviceCa === undefined) {
+    problems.push(
       'FDO_MFG_DEVICE_CA_KEY and FDO_MFG_DEVICE_CA_CERT: set both (an existing device CA) or neither (generated)',
     );
   }
-  return null;
-}
-
-function defaultTagSetting(c: Checker, file: ConfigFile, o: Overrides): string | null {
-  if (o.defaultTag !== undefined) return o.defaultTag;
-  const text = c.text('FDO_MFG_TAG');
-  return c.attempt(() => tagOf(text ?? file.tag, text === undefined ? 'tag' : 'FDO_MFG_TAG'), null);
-}
-
-/**
- * The configuration from `env`, with `overrides` (tests, scripts/start.mjs) taking precedence.
- * Derived defaults (database URL, keys folder) follow the final data folder. Throws {@link ConfigError}.
- */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, o: Overrides = {}): ManufacturerConfig {
-  const c = new Checker(env);
-  const configPath = c.text('FDO_MFG_CONFIG');
-  const file = configPath === undefined ? {} : c.attempt(() => readConfigFile(configPath), {} as ConfigFile);
-  const fileBase = configPath === undefined ? process.cwd() : dirname(resolve(configPath));
-  const dataDir = resolve(o.dataDir ?? c.text('FDO_MFG_DATA_DIR') ?? './.data/manufacturer');
-  const config: ManufacturerConfig = {
-    host: o.host ?? c.text('FDO_MFG_HOST') ?? '127.0.0.1',
-    port: o.port ?? c.int('FDO_MFG_PORT', 0, 65535, DEFAULT_PORT, 'a port number'),
+  const ownerKeyFiles = { ...v.ownerKeys };
+  if (v.ownerKey !== null) ownerKeyFiles[DEFAULT_TAG_KEY] = v.ownerKey;
+  const fromSettings: ManufacturerConfig = {
+    host: v.host,
+    port: v.port,
     dataDir,
-    databaseUrl: o.databaseUrl ?? c.text('FDO_MFG_DATABASE_URL') ?? `file:${join(dataDir, 'manufacturer.db')}`,
-    keysDir: o.keysDir ?? resolve(c.text('FDO_MFG_KEYS_DIR') ?? join(dataDir, 'keys')),
-    keyKinds: o.keyKinds ?? c.attempt(() => keyKindsOf(c.text('FDO_MFG_KEY_TYPES')), [...KEY_KINDS]),
-    deviceCa: deviceCaSetting(c, o),
-    deviceCertValidityDays:
-      o.deviceCertValidityDays ?? c.int('FDO_MFG_DEVICE_CERT_DAYS', 1, 36500, 10950, 'a number of days'),
-    rendezvous: rendezvousSetting(c, file, o),
-    defaultTag: defaultTagSetting(c, file, o),
-    tagRules: o.tagRules ?? c.attempt(() => tagRulesOf(file.tagRules), []),
-    ownerKeyFiles: ownerKeySetting(c, file, fileBase, o),
-    sessionTtlSeconds: o.sessionTtlSeconds ?? c.int('FDO_MFG_SESSION_TTL', 10, 86400, 300, 'a number of seconds'),
-    logger: o.logger ?? true,
+    databaseUrl: derived('databaseUrl', `file:${join(dataDir, 'manufacturer.db')}`),
+    keysDir: derived('keysDir', join(dataDir, 'keys')),
+    keyKinds: v.keyTypes,
+    deviceCa:
+      v.deviceCaKey !== null && v.deviceCaCert !== null ? { keyFile: v.deviceCaKey, certFile: v.deviceCaCert } : null,
+    deviceCertValidityDays: v.deviceCertDays,
+    rendezvous: v.rendezvous,
+    defaultTag: v.tag,
+    tagRules: v.tagRules,
+    ownerKeyFiles,
+    sessionTtlSeconds: v.sessionTtl,
+    logger: v.logLevel !== 'silent',
+    logLevel: v.logLevel,
+    logFormat: v.logFormat,
+    metricsAuth: v.metricsAuth,
+    apiDocs: v.apiDocs,
+    tls: tlsConfigOf(v, 'FDO_MFG', problems),
   };
-  if (c.problems.length > 0) throw new ConfigError(c.problems);
+  const config = { ...fromSettings, ...definedOverrides(o) };
+  if (problems.length > 0) throw new ConfigError(problems, 'manufacturer');
   return config;
 }

@@ -1,2 +1,3 @@
 export { build, DEFAULT_PORT, SERVICE, type ManufacturerConfig } from './app.js';
-export { ConfigError, loadConfig } from './config.js';
+export { CONFIG_SCHEMA, ConfigError, loadConfig } from './config.js';
+export { runManufacturerCli, USAGE } from './cli.js';

@@ -28,7 +28,7 @@ t.test('defaults: loopback, port 8039, SQLite under the data folder, the local r
 
 t.test('RV entries are checked with messages that name the entry and the problem', async (t) => {
   t.same(problems({ FDO_MFG_RV: 'http://rv.example.com:8040 http://10.0.0.1:0' }), [
-    'RV entry 2: port "0" is not a valid port (1–65535)',
+    'FDO_MFG_RV: RV entry 2: port "0" is not a valid port (1–65535)',
   ]);
   t.match(
     problems({ FDO_MFG_RV: 'ftp://rv.example.com' })[0],

@@ -12,11 +12,12 @@ import { join } from 'node:path';
 import { nodeCrypto, TO2_REQUEST_TYPES, to2Responder } from '@fdo/protocol';
 import type { OwnerServiceInfoModule } from '@fdo/protocol/serviceinfo';
 import { certificatesFromPem } from '@fdo/protocol/x509';
-import { createApp, fdoRoutes, managementApi } from '@fdo/server-kit';
+import { createApp, databaseReadiness, fdoRoutes, loadTls, managementApi, metricsEndpoint } from '@fdo/server-kit';
 import { ApiTokenStore, AuditLog, openDatabase, type Database } from '@fdo/storage';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type ConfigOverrides, type OwnerConfig } from './config.js';
 import { OwnerKeys } from './keys.js';
+import { ownerMetrics, type OwnerMetrics } from './metrics.js';
 import { managementRoutes } from './routes/api/index.js';
 import { DeviceStatusStore } from './store/device-status.js';
 import { RegistrationStore } from './store/registrations.js';
@@ -42,6 +43,8 @@ export interface OwnerHandle {
   tokens: ApiTokenStore;
   to2: OwnerTo2State;
   to2Sessions: To2SessionStore;
+  /** Counters and histograms of this instance (TO2 reports `onboardings` here). */
+  metrics: OwnerMetrics;
 }
 
 declare module 'fastify' {
@@ -98,14 +101,23 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
   const { now = Date.now, random, serviceInfoModules = [], to2: to2Limits = {}, ...overrides } = options;
   const config = loadConfig(process.env, overrides);
   const deviceCas = readDeviceCas(config.deviceCaFiles);
-  const app = createApp({ service: SERVICE, logger: config.logger });
+  const tls = loadTls(config.tls, 'FDO_OWNER');
+  const app = createApp({
+    service: SERVICE,
+    logger: config.logger,
+    log: { level: config.logLevel, format: config.logFormat },
+    apiDocs: config.apiDocs,
+    https: tls.https,
+  });
   const keys = await OwnerKeys.load(config, (message, fields) => app.log.info(fields, message));
   const db = await openDatabase({ url: config.databaseUrl });
   app.addHook('onClose', () => db.close());
+  app.readiness.add('database', databaseReadiness(db));
 
   const vouchers = new VoucherStore(db.prisma);
   const devices = new DeviceStatusStore(db.prisma, now);
   const registrations = new RegistrationStore(db.prisma);
+  const metrics = ownerMetrics(app.metrics, devices);
   const scheduler = new To0Scheduler({
     config: config.to0,
     store: registrations,
@@ -113,12 +125,25 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
     to2Addresses: config.to2Addresses,
     log: app.log,
     now,
+    metrics,
     ...(random === undefined ? {} : { random }),
   });
   const tokens = new ApiTokenStore(db.prisma, SERVICE);
   const to2Sessions = new To2SessionStore(db.sql);
   const to2 = new OwnerTo2State({ vouchers, devices, sessions: to2Sessions, keys, log: app.log, now });
-  app.decorate('owner', { config, db, keys, vouchers, devices, registrations, scheduler, tokens, to2, to2Sessions });
+  app.decorate('owner', {
+    config,
+    db,
+    keys,
+    vouchers,
+    devices,
+    registrations,
+    scheduler,
+    tokens,
+    to2,
+    to2Sessions,
+    metrics,
+  });
 
   await app.register(fdoRoutes, {
     responder: to2Responder({
@@ -133,12 +158,15 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
       ...(to2Limits.sessionTtlSeconds === undefined ? {} : { sessionTtlSeconds: to2Limits.sessionTtlSeconds }),
     }),
     messageTypes: TO2_REQUEST_TYPES,
+    onStart: () => metrics.onboardings.inc({ result: 'started' }),
+    onOutcome: (o) => metrics.onboardings.inc({ result: o.outcome }),
   });
 
   await app.register(managementApi, {
     prefix: '/api/v1',
     tokens,
     audit: new AuditLog(db.prisma, SERVICE),
+    clientCertificates: tls.clientCertificates,
     tokenHint: 'fdo-owner tokens create --name NAME --scope read|write|admin',
     routes: (api) =>
       managementRoutes(api, {
@@ -149,11 +177,19 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
         deviceCas,
         importMaxBytes: config.importMaxBytes,
         now,
+        metrics,
         wakeScheduler: () => {
           if (config.to0.enabled)
             void scheduler.runOnce().catch((err: unknown) => app.log.error({ err }, 'TO0 round failed'));
         },
       }),
+  });
+
+  await app.register(metricsEndpoint, {
+    access: config.metricsAuth,
+    tokens,
+    tokenHint: 'fdo-owner tokens create',
+    clientCertificates: tls.clientCertificates,
   });
 
   if (config.to0.enabled) {

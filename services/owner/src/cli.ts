@@ -5,19 +5,31 @@
  *   fdo-owner tokens create --name NAME --scope read[,write,admin]
  *   fdo-owner tokens list
  *   fdo-owner tokens revoke ID
+ *   fdo-owner config [--json|--markdown]
  *
  * Configuration comes from the FDO_OWNER_* variables (and FDO_OWNER_CONFIG), as for the service.
  */
-import { listen, nodeIo, runServiceCli, tokensCommand, TOKENS_USAGE, UsageError, type CliIo } from '@fdo/server-kit';
+import {
+  CONFIG_USAGE,
+  configCommand,
+  listen,
+  nodeIo,
+  runServiceCli,
+  tokensCommand,
+  TOKENS_USAGE,
+  UsageError,
+  type CliIo,
+} from '@fdo/server-kit';
 import { ApiTokenStore, openDatabase } from '@fdo/storage';
 import { build, SERVICE } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { CONFIG_SCHEMA, ConfigError, loadConfig } from './config.js';
 
 export type { CliIo } from '@fdo/server-kit';
 
 export const USAGE = `Usage:
   fdo-owner serve                                      run the service (FDO_OWNER_* variables configure it)
   fdo-owner ${TOKENS_USAGE.replace(/\n {2}/g, '\n  fdo-owner ')}
+  fdo-owner ${CONFIG_USAGE.replace(/\n {2}/g, '\n  fdo-owner ')}
 `;
 
 async function serve(args: string[]): Promise<number> {
@@ -40,7 +52,7 @@ export function runOwnerCli(argv: string[], io: CliIo = nodeIo, env = process.en
       name: 'fdo-owner',
       usage: USAGE,
       isConfigError: (err) => err instanceof ConfigError,
-      commands: { serve, tokens },
+      commands: { serve, tokens, config: configCommand(CONFIG_SCHEMA, env) },
     },
     argv,
     io,

@@ -1,32 +1,27 @@
 /**
- * The owner service's configuration: environment variables (`FDO_OWNER_*`) and an optional JSON file
- * (`FDO_OWNER_CONFIG`), checked at start into one typed object. Every problem names its setting and what
- * is expected; all are reported at once. The environment wins over the file, and `overrides` (tests,
- * scripts) over both.
- *
- * | variable | file key | default | meaning |
- * | --- | --- | --- | --- |
- * | `FDO_OWNER_HOST`, `FDO_OWNER_PORT` | `host`, `port` | 127.0.0.1, 8042 | where the service listens |
- * | `FDO_OWNER_DATA_DIR` | `dataDir` | ./.data/owner | keys, SQLite database, bootstrap API token |
- * | `FDO_OWNER_DATABASE_URL` | `databaseUrl` | file:DATA_DIR/owner.db | SQLite `file:` or `postgresql://` |
- * | `FDO_OWNER_KEYS_DIR` | `keysDir` | DATA_DIR/keys | generated owner keys and their certificates |
- * | `FDO_OWNER_KEY_TYPES` | `keyTypes` | ec256,ec384,rsa2048,rsa3072 | one generated key per type |
- * | `FDO_OWNER_KEY_FILES` | `keyFiles` | (none) | more owner private keys (PEM), comma-separated |
- * | `FDO_OWNER_DEVICE_CA_FILES` | `deviceCaFiles` | (none) | device CA certificates; set: import checks chains |
- * | `FDO_OWNER_TO2_ADDRESSES` | `to2Addresses` | http://127.0.0.1:8042 | where devices reach TO2 (sent in TO0) |
- * | `FDO_OWNER_IMPORT_MAX_BYTES` | `importMaxBytes` | 1 GiB | largest voucher import body |
- * | `FDO_OWNER_TO0_ENABLED` | `to0.enabled` | true | run the TO0 scheduler |
- * | `FDO_OWNER_TO0_INTERVAL_SECONDS` | `to0.intervalSeconds` | 10 | how often the scheduler looks for due work |
- * | `FDO_OWNER_TO0_WAIT_SECONDS` | `to0.waitSeconds` | 86400 | registration lifetime asked for |
- * | `FDO_OWNER_TO0_RENEW_FRACTION` | `to0.renewFraction` | 0.8 | renew once this share of the grant passed |
- * | `FDO_OWNER_TO0_BACKOFF_SECONDS` | `to0.backoffSeconds` | 30 | first retry delay; doubles per failure |
- * | `FDO_OWNER_TO0_BACKOFF_MAX_SECONDS` | `to0.backoffMaxSeconds` | 3600 | longest retry delay |
- * | `FDO_OWNER_TO0_CONCURRENCY` | `to0.concurrency` | 8 | TO0 runs in flight per instance |
- * | `FDO_LOG_LEVEL` | | info | `silent` turns the log off |
+ * The owner service's configuration: one schema (server-kit `defineConfig`) read from `FDO_OWNER_*`
+ * variables and the optional JSON file `FDO_OWNER_CONFIG`, checked at start into one typed object. Every
+ * problem names its setting, the value and what is expected; all are reported at once. The environment
+ * wins over the file, and `overrides` (tests, scripts) over both. The README's table is generated from
+ * {@link CONFIG_SCHEMA} (`npm run docs:config`).
  */
-import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { KeyKind } from '@fdo/protocol';
+import {
+  accessSettings,
+  ConfigError,
+  defineConfig,
+  definedOverrides,
+  kinds,
+  loadSettings,
+  loggingSettings,
+  setting,
+  type MetricsAccess,
+  tlsConfigOf,
+  type TlsConfig,
+} from '@fdo/server-kit';
+
+export { ConfigError } from '@fdo/server-kit';
 
 export const DEFAULT_PORT = 8042;
 export const KEY_KINDS: readonly KeyKind[] = ['ec256', 'ec384', 'rsa2048', 'rsa3072'];
@@ -63,231 +58,171 @@ export interface OwnerConfig {
   importMaxBytes: number;
   to0: To0Config;
   logger: boolean;
-}
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  constructor(readonly problems: string[]) {
-    super(`the owner configuration is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  }
+  logLevel: string;
+  logFormat: 'json' | 'pretty' | null;
+  /** Who may read `/metrics`: management API tokens (read scope), or anyone. */
+  metricsAuth: MetricsAccess;
+  /** Serve the OpenAPI document and the docs page. */
+  apiDocs: boolean;
+  /** HTTPS and mutual TLS for the management API (server-kit tls.ts). */
+  tls: TlsConfig;
 }
 
 type Env = Record<string, string | undefined>;
-type FileValues = Record<string, unknown>;
 
-const FILE_KEYS = [
-  'host',
-  'port',
-  'dataDir',
-  'databaseUrl',
-  'keysDir',
-  'keyTypes',
-  'keyFiles',
-  'deviceCaFiles',
-  'to2Addresses',
-  'importMaxBytes',
-  'to0',
-];
-const TO0_KEYS = [
-  'enabled',
-  'intervalSeconds',
-  'waitSeconds',
-  'renewFraction',
-  'backoffSeconds',
-  'backoffMaxSeconds',
-  'concurrency',
-];
-
-/** Reads one setting from the environment or the file, recording problems under the setting's name. */
-class Reader {
-  readonly problems: string[] = [];
-  constructor(
-    private readonly env: Env,
-    private readonly file: FileValues,
-    private readonly fileBase: string,
-  ) {}
-
-  private raw(variable: string, fileKey: string): { value: unknown; name: string } | undefined {
-    const v = this.env[variable]?.trim();
-    if (v !== undefined && v !== '') return { value: v, name: variable };
-    const path = fileKey.split('.');
-    let value: unknown = this.file;
-    for (const p of path) value = (value as Record<string, unknown> | undefined)?.[p];
-    return value === undefined ? undefined : { value, name: `${fileKey} (FDO_OWNER_CONFIG)` };
-  }
-
-  text(variable: string, fileKey: string, fallback: string): string {
-    const r = this.raw(variable, fileKey);
-    if (r === undefined) return fallback;
-    if (typeof r.value !== 'string' || r.value.trim() === '') {
-      this.problems.push(`${r.name}: expected a non-empty string`);
-      return fallback;
-    }
-    return r.value.trim();
-  }
-
-  number(variable: string, fileKey: string, fallback: number, min: number, max: number, integer = true): number {
-    const r = this.raw(variable, fileKey);
-    if (r === undefined) return fallback;
-    const n = typeof r.value === 'number' ? r.value : typeof r.value === 'string' ? Number(r.value) : NaN;
-    if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
-      this.problems.push(
-        `${r.name}: "${String(r.value)}" must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`,
-      );
-      return fallback;
-    }
-    return n;
-  }
-
-  bool(variable: string, fileKey: string, fallback: boolean): boolean {
-    const r = this.raw(variable, fileKey);
-    if (r === undefined) return fallback;
-    if (typeof r.value === 'boolean') return r.value;
-    if (r.value === 'true' || r.value === '1') return true;
-    if (r.value === 'false' || r.value === '0') return false;
-    this.problems.push(`${r.name}: "${String(r.value)}" must be true or false`);
-    return fallback;
-  }
-
-  /** A comma-separated list (environment) or an array of strings (file); paths are resolved. */
-  list(variable: string, fileKey: string, fallback: string[], paths = false): string[] {
-    const r = this.raw(variable, fileKey);
-    if (r === undefined) return fallback;
-    const fromEnv = r.name === variable;
-    let items: unknown[];
-    if (typeof r.value === 'string') items = r.value.split(',');
-    else if (Array.isArray(r.value)) items = r.value;
-    else {
-      this.problems.push(`${r.name}: expected ${fromEnv ? 'a comma-separated list' : 'an array of strings'}`);
-      return fallback;
-    }
-    if (!items.every((i) => typeof i === 'string')) {
-      this.problems.push(`${r.name}: expected an array of strings`);
-      return fallback;
-    }
-    const out = (items as string[]).map((s) => s.trim()).filter((s) => s !== '');
-    if (!paths) return out;
-    return out.map((p) => (isAbsolute(p) ? p : resolve(fromEnv ? process.cwd() : this.fileBase, p)));
-  }
-}
-
-function readConfigFile(path: string): FileValues {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError([
-      `FDO_OWNER_CONFIG: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    ]);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError([`FDO_OWNER_CONFIG: ${path} is not valid JSON: ${(err as Error).message}`]);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigError([`FDO_OWNER_CONFIG: ${path} must hold a JSON object`]);
-  }
-  const problems = Object.keys(value)
-    .filter((k) => !FILE_KEYS.includes(k))
-    .map((k) => `FDO_OWNER_CONFIG: unknown setting "${k}" in ${path} (known: ${FILE_KEYS.join(', ')})`);
-  const to0 = (value as FileValues).to0;
-  if (to0 !== undefined && (typeof to0 !== 'object' || to0 === null || Array.isArray(to0))) {
-    problems.push(`FDO_OWNER_CONFIG: "to0" in ${path} must be an object`);
-  } else if (to0 !== undefined) {
-    for (const k of Object.keys(to0).filter((k) => !TO0_KEYS.includes(k))) {
-      problems.push(`FDO_OWNER_CONFIG: unknown setting "to0.${k}" in ${path} (known: ${TO0_KEYS.join(', ')})`);
-    }
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return value as FileValues;
-}
-
-function keyKinds(r: Reader): KeyKind[] {
-  const kinds = r.list('FDO_OWNER_KEY_TYPES', 'keyTypes', [...KEY_KINDS]);
-  const bad = kinds.filter((k) => !(KEY_KINDS as readonly string[]).includes(k));
-  if (bad.length > 0) {
-    r.problems.push(`FDO_OWNER_KEY_TYPES: "${bad.join(', ')}" is not a key type (use ${KEY_KINDS.join(', ')})`);
-    return [...KEY_KINDS];
-  }
-  return [...new Set(kinds)] as KeyKind[];
-}
-
-function to2Addresses(r: Reader): string[] {
-  const urls = r.list('FDO_OWNER_TO2_ADDRESSES', 'to2Addresses', [`http://127.0.0.1:${DEFAULT_PORT}`]);
-  for (const u of urls) {
-    let url: URL | undefined;
-    try {
-      url = new URL(u);
-    } catch {
-      url = undefined;
-    }
-    if (url === undefined || !['http:', 'https:'].includes(url.protocol)) {
-      r.problems.push(
-        `FDO_OWNER_TO2_ADDRESSES: "${u}" is not an http:// or https:// URL (e.g. https://owner.example.com:8042)`,
-      );
-    }
-  }
-  if (urls.length === 0) r.problems.push('FDO_OWNER_TO2_ADDRESSES: give at least one URL');
-  return urls;
-}
-
-function to0Config(r: Reader): To0Config {
-  const backoffSeconds = r.number('FDO_OWNER_TO0_BACKOFF_SECONDS', 'to0.backoffSeconds', 30, 1, 86_400);
-  const backoffMaxSeconds = r.number('FDO_OWNER_TO0_BACKOFF_MAX_SECONDS', 'to0.backoffMaxSeconds', 3600, 1, 7 * 86_400);
-  if (backoffMaxSeconds < backoffSeconds) {
-    r.problems.push('FDO_OWNER_TO0_BACKOFF_MAX_SECONDS must be at least FDO_OWNER_TO0_BACKOFF_SECONDS');
-  }
-  return {
-    enabled: r.bool('FDO_OWNER_TO0_ENABLED', 'to0.enabled', true),
-    intervalSeconds: r.number('FDO_OWNER_TO0_INTERVAL_SECONDS', 'to0.intervalSeconds', 10, 1, 86_400),
-    waitSeconds: r.number('FDO_OWNER_TO0_WAIT_SECONDS', 'to0.waitSeconds', 86_400, 60, 0xffffffff),
-    renewFraction: r.number('FDO_OWNER_TO0_RENEW_FRACTION', 'to0.renewFraction', 0.8, 0.1, 0.95, false),
-    backoffSeconds,
-    backoffMaxSeconds,
-    concurrency: r.number('FDO_OWNER_TO0_CONCURRENCY', 'to0.concurrency', 8, 1, 256),
-    leaseSeconds: 120,
-    batchSize: 200,
-  };
-}
+/** Every owner setting: variable, file key, kind, default, meaning. */
+export const CONFIG_SCHEMA = defineConfig('owner', 'FDO_OWNER_CONFIG', {
+  host: setting(kinds.string(), {
+    env: 'FDO_OWNER_HOST',
+    file: 'host',
+    default: '127.0.0.1',
+    description: 'address to listen on (`0.0.0.0` for every interface)',
+  }),
+  port: setting(kinds.port(), { env: 'FDO_OWNER_PORT', file: 'port', default: DEFAULT_PORT, description: 'port' }),
+  dataDir: setting(kinds.path(), {
+    env: 'FDO_OWNER_DATA_DIR',
+    file: 'dataDir',
+    default: () => resolve('./.data/owner'),
+    defaultText: '`./.data/owner`',
+    description: 'keys, the SQLite file, the first admin API token',
+  }),
+  databaseUrl: setting(kinds.databaseUrl('file:/path/to/owner.db'), {
+    env: 'FDO_OWNER_DATABASE_URL',
+    file: 'databaseUrl',
+    default: (v) => `file:${join(v.dataDir as string, 'owner.db')}`,
+    defaultText: '`file:DATA_DIR/owner.db`',
+    description: 'SQLite file, or PostgreSQL for several instances',
+  }),
+  keysDir: setting(kinds.path(), {
+    env: 'FDO_OWNER_KEYS_DIR',
+    file: 'keysDir',
+    default: (v) => join(v.dataDir as string, 'keys'),
+    defaultText: '`DATA_DIR/keys`',
+    description: 'generated owner keys (`owner-<type>.key.pem`, mode 0600) and their self-signed certificates',
+  }),
+  keyTypes: setting(kinds.list({ values: KEY_KINDS }), {
+    env: 'FDO_OWNER_KEY_TYPES',
+    file: 'keyTypes',
+    default: [...KEY_KINDS],
+    description: 'one owner key per type, generated on first start',
+  }),
+  keyFiles: setting(kinds.paths(), {
+    env: 'FDO_OWNER_KEY_FILES',
+    file: 'keyFiles',
+    default: [],
+    description: 'more owner private keys (PEM files)',
+  }),
+  deviceCaFiles: setting(kinds.paths(), {
+    env: 'FDO_OWNER_DEVICE_CA_FILES',
+    file: 'deviceCaFiles',
+    default: [],
+    description: "device CA certificates; when set, an imported voucher's device chain must lead to one",
+  }),
+  to2Addresses: setting(kinds.urls(['http:', 'https:'], { min: 1, example: 'https://owner.example.com:8042' }), {
+    env: 'FDO_OWNER_TO2_ADDRESSES',
+    file: 'to2Addresses',
+    default: [`http://127.0.0.1:${DEFAULT_PORT}`],
+    description: 'where devices reach TO2, registered at the rendezvous servers (TO0 to1d)',
+  }),
+  importMaxBytes: setting(kinds.int(1024, 2 ** 40, 'a number of bytes'), {
+    env: 'FDO_OWNER_IMPORT_MAX_BYTES',
+    file: 'importMaxBytes',
+    default: DEFAULT_IMPORT_MAX_BYTES,
+    defaultText: '1 GiB',
+    description: 'largest voucher upload (that route only)',
+  }),
+  to0Enabled: setting(kinds.bool(), {
+    env: 'FDO_OWNER_TO0_ENABLED',
+    file: 'to0.enabled',
+    default: true,
+    description: 'run the TO0 scheduler in this instance',
+  }),
+  to0IntervalSeconds: setting(kinds.duration(1, 86_400), {
+    env: 'FDO_OWNER_TO0_INTERVAL_SECONDS',
+    file: 'to0.intervalSeconds',
+    default: 10,
+    description: 'how often the scheduler looks for due work',
+  }),
+  to0WaitSeconds: setting(kinds.duration(60, 0xffffffff), {
+    env: 'FDO_OWNER_TO0_WAIT_SECONDS',
+    file: 'to0.waitSeconds',
+    default: 86_400,
+    description: 'registration lifetime asked for',
+  }),
+  to0RenewFraction: setting(kinds.number(0.1, 0.95), {
+    env: 'FDO_OWNER_TO0_RENEW_FRACTION',
+    file: 'to0.renewFraction',
+    default: 0.8,
+    description: 'renew once this share of the granted time has passed',
+  }),
+  to0BackoffSeconds: setting(kinds.duration(1, 86_400), {
+    env: 'FDO_OWNER_TO0_BACKOFF_SECONDS',
+    file: 'to0.backoffSeconds',
+    default: 30,
+    description: 'first retry delay after a failure; doubles per failure (with jitter)',
+  }),
+  to0BackoffMaxSeconds: setting(kinds.duration(1, 7 * 86_400), {
+    env: 'FDO_OWNER_TO0_BACKOFF_MAX_SECONDS',
+    file: 'to0.backoffMaxSeconds',
+    default: 3600,
+    description: 'longest retry delay',
+  }),
+  to0Concurrency: setting(kinds.int(1, 256), {
+    env: 'FDO_OWNER_TO0_CONCURRENCY',
+    file: 'to0.concurrency',
+    default: 8,
+    description: 'TO0 runs in flight per instance',
+  }),
+  ...accessSettings('FDO_OWNER'),
+  ...loggingSettings,
+});
 
 export type ConfigOverrides = Partial<Omit<OwnerConfig, 'to0'>> & { to0?: Partial<To0Config> };
 
-function locations(r: Reader, o: ConfigOverrides): Pick<OwnerConfig, 'dataDir' | 'databaseUrl' | 'keysDir'> {
-  const dataDir = resolve(o.dataDir ?? r.text('FDO_OWNER_DATA_DIR', 'dataDir', './.data/owner'));
-  const databaseUrl =
-    o.databaseUrl ?? r.text('FDO_OWNER_DATABASE_URL', 'databaseUrl', `file:${join(dataDir, 'owner.db')}`);
-  if (!/^(file:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
-    r.problems.push('FDO_OWNER_DATABASE_URL must be file:/path/to/owner.db or postgresql://user@host:5432/db');
-  }
-  const keysDir = o.keysDir ?? resolve(r.text('FDO_OWNER_KEYS_DIR', 'keysDir', join(dataDir, 'keys')));
-  return { dataDir, databaseUrl, keysDir };
-}
-
 /** The configuration from `env` (and `FDO_OWNER_CONFIG`), with `overrides` winning. Throws {@link ConfigError}. */
 export function loadConfig(env: Env = process.env, o: ConfigOverrides = {}): OwnerConfig {
-  const configPath = env.FDO_OWNER_CONFIG?.trim() || undefined;
-  const file = configPath === undefined ? {} : readConfigFile(resolve(configPath));
-  const fileBase = configPath === undefined ? process.cwd() : dirname(resolve(configPath));
-  const r = new Reader(env, file, fileBase);
-  const config: OwnerConfig = {
-    host: o.host ?? r.text('FDO_OWNER_HOST', 'host', '127.0.0.1'),
-    port: o.port ?? r.number('FDO_OWNER_PORT', 'port', DEFAULT_PORT, 0, 65535),
-    ...locations(r, o),
-    keyKinds: o.keyKinds ?? keyKinds(r),
-    keyFiles: o.keyFiles ?? r.list('FDO_OWNER_KEY_FILES', 'keyFiles', [], true),
-    deviceCaFiles: o.deviceCaFiles ?? r.list('FDO_OWNER_DEVICE_CA_FILES', 'deviceCaFiles', [], true),
-    to2Addresses: o.to2Addresses ?? to2Addresses(r),
-    importMaxBytes:
-      o.importMaxBytes ??
-      r.number('FDO_OWNER_IMPORT_MAX_BYTES', 'importMaxBytes', DEFAULT_IMPORT_MAX_BYTES, 1024, 2 ** 40),
-    to0: { ...to0Config(r), ...o.to0 },
-    logger: o.logger ?? (env.FDO_LOG_LEVEL ?? 'info').trim() !== 'silent',
-  };
-  if (config.keyKinds.length === 0 && config.keyFiles.length === 0) {
-    r.problems.push('FDO_OWNER_KEY_TYPES / FDO_OWNER_KEY_FILES: the owner needs at least one key');
+  const { values: v, problems, sources } = loadSettings(CONFIG_SCHEMA, env);
+  if (v.to0BackoffMaxSeconds < v.to0BackoffSeconds) {
+    problems.push('FDO_OWNER_TO0_BACKOFF_MAX_SECONDS must be at least FDO_OWNER_TO0_BACKOFF_SECONDS');
   }
-  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  const dataDir = o.dataDir ?? v.dataDir;
+  const derived = (key: 'databaseUrl' | 'keysDir', fallback: string) =>
+    sources[key] === 'default' ? fallback : v[key];
+  const { to0: to0Overrides, ...rest } = o;
+  const fromSettings: OwnerConfig = {
+    host: v.host,
+    port: v.port,
+    dataDir,
+    databaseUrl: derived('databaseUrl', `file:${join(dataDir, 'owner.db')}`),
+    keysDir: derived('keysDir', join(dataDir, 'keys')),
+    keyKinds: v.keyTypes,
+    keyFiles: v.keyFiles,
+    deviceCaFiles: v.deviceCaFiles,
+    to2Addresses: v.to2Addresses,
+    importMaxBytes: v.importMaxBytes,
+    to0: {
+      enabled: v.to0Enabled,
+      intervalSeconds: v.to0IntervalSeconds,
+      waitSeconds: v.to0WaitSeconds,
+      renewFraction: v.to0RenewFraction,
+      backoffSeconds: v.to0BackoffSeconds,
+      backoffMaxSeconds: v.to0BackoffMaxSeconds,
+      concurrency: v.to0Concurrency,
+      leaseSeconds: 120,
+      batchSize: 200,
+      ...to0Overrides,
+    },
+    logger: v.logLevel !== 'silent',
+    logLevel: v.logLevel,
+    logFormat: v.logFormat,
+    metricsAuth: v.metricsAuth,
+    apiDocs: v.apiDocs,
+    tls: tlsConfigOf(v, 'FDO_OWNER', problems),
+  };
+  const config: OwnerConfig = { ...fromSettings, ...definedOverrides(rest) };
+  if (config.keyKinds.length === 0 && config.keyFiles.length === 0) {
+    problems.push('FDO_OWNER_KEY_TYPES / FDO_OWNER_KEY_FILES: the owner needs at least one key');
+  }
+  if (problems.length > 0) throw new ConfigError(problems, 'owner');
   return config;
 }

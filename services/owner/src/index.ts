@@ -1,5 +1,6 @@
 export { build, DEFAULT_PORT, SERVICE, type BuildOptions, type OwnerHandle } from './app.js';
 export {
+  CONFIG_SCHEMA,
   ConfigError,
   KEY_KINDS,
   loadConfig,

@@ -7,10 +7,11 @@
  */
 import { join } from 'node:path';
 import { nodeCrypto, to0Responder, to1Responder, type To1ReplayGuard } from '@fdo/protocol';
-import { createApp, managementApi, SealedTokens } from '@fdo/server-kit';
+import { createApp, databaseReadiness, loadTls, managementApi, metricsEndpoint, SealedTokens } from '@fdo/server-kit';
 import { ApiTokenStore, AuditLog, openDatabase, serviceSecret, type Database } from '@fdo/storage';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type RendezvousConfig } from './config.js';
+import { rendezvousMetrics } from './metrics.js';
 import { Purger } from './purge.js';
 import { addRateLimit } from './rate-limit.js';
 import { MemoryReplayGuard } from './replay-guard.js';
@@ -56,7 +57,15 @@ export function build(options: BuildOptions = {}): FastifyInstance {
   const { now = Date.now, ...overrides } = options;
   const config = loadConfig(process.env, overrides);
   const trustFile = config.trustFile === null ? EMPTY_TRUST_FILE : readTrustFile(config.trustFile);
-  const app = createApp({ service: SERVICE, logger: config.logger, bodyLimit: config.maxMessageBytes });
+  const tls = loadTls(config.tls, 'FDO_RV');
+  const app = createApp({
+    service: SERVICE,
+    logger: config.logger,
+    log: { level: config.logLevel, format: config.logFormat },
+    apiDocs: config.apiDocs,
+    https: tls.https,
+    bodyLimit: config.maxMessageBytes,
+  });
   addRateLimit(app, config.rateLimit, now);
   let handle: RendezvousHandle | undefined;
   app.decorate('rendezvous', {
@@ -69,6 +78,7 @@ export function build(options: BuildOptions = {}): FastifyInstance {
   app.register(async (app) => {
     const db = await openDatabase({ url: config.databaseUrl });
     app.addHook('onClose', () => db.close());
+    app.readiness.add('database', databaseReadiness(db));
     const registrations = new RendezvousStore(db.prisma, db.sql);
     const trust = new TrustStore(db.prisma);
     const tokens = new ApiTokenStore(db.prisma, SERVICE);
@@ -91,16 +101,24 @@ export function build(options: BuildOptions = {}): FastifyInstance {
         maxWaitSeconds: config.maxWaitSeconds,
       }),
       to1Responder({ ...common, registrations, ...(replayGuard === undefined ? {} : { replayGuard }) }),
+      rendezvousMetrics(app.metrics, registrations, now).onOutcome,
     );
     await app.register(managementApi, {
       prefix: '/api/v1',
       tokens,
       audit: new AuditLog(db.prisma, SERVICE),
+      clientCertificates: tls.clientCertificates,
       tokenHint: 'fdo-rendezvous tokens create',
       routes: async (api) => {
         await registrationRoutes(api, { registrations, trust, trustFile, now });
         await trustRoutes(api, { trust, trustFile });
       },
+    });
+    await app.register(metricsEndpoint, {
+      access: config.metricsAuth,
+      clientCertificates: tls.clientCertificates,
+      tokens,
+      tokenHint: 'fdo-rendezvous tokens create',
     });
 
     const purger = new Purger(

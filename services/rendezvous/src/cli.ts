@@ -5,19 +5,31 @@
  *   fdo-rendezvous tokens create --name NAME --scope read[,write,admin]
  *   fdo-rendezvous tokens list
  *   fdo-rendezvous tokens revoke ID
+ *   fdo-rendezvous config [--json|--markdown]
  *
  * Configuration comes from the FDO_RV_* variables, as for the service (FDO_RV_DATABASE_URL, FDO_RV_DATA_DIR…).
  */
-import { listen, nodeIo, runServiceCli, tokensCommand, TOKENS_USAGE, UsageError, type CliIo } from '@fdo/server-kit';
+import {
+  CONFIG_USAGE,
+  configCommand,
+  listen,
+  nodeIo,
+  runServiceCli,
+  tokensCommand,
+  TOKENS_USAGE,
+  UsageError,
+  type CliIo,
+} from '@fdo/server-kit';
 import { ApiTokenStore, openDatabase } from '@fdo/storage';
 import { build, SERVICE } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { CONFIG_SCHEMA, ConfigError, loadConfig } from './config.js';
 
 export type { CliIo } from '@fdo/server-kit';
 
 export const USAGE = `Usage:
   fdo-rendezvous serve                                      run the service (FDO_RV_* variables configure it)
   fdo-rendezvous ${TOKENS_USAGE.replace(/\n {2}/g, '\n  fdo-rendezvous ')}
+  fdo-rendezvous ${CONFIG_USAGE.replace(/\n {2}/g, '\n  fdo-rendezvous ')}
 `;
 
 async function serve(args: string[]): Promise<number> {
@@ -41,7 +53,7 @@ export function runRendezvousCli(argv: string[], io: CliIo = nodeIo, env = proce
       name: 'fdo-rendezvous',
       usage: USAGE,
       isConfigError: (err) => err instanceof ConfigError,
-      commands: { serve, tokens },
+      commands: { serve, tokens, config: configCommand(CONFIG_SCHEMA, env) },
     },
     argv,
     io,

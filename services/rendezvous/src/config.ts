@@ -1,9 +1,27 @@
 /**
- * The rendezvous service's configuration: environment variables (`FDO_RV_*`) read into a typed,
- * validated object. Every problem is reported at once, each naming its setting.
+ * The rendezvous service's configuration: one schema (server-kit `defineConfig`) read from `FDO_RV_*`
+ * variables and the optional JSON file `FDO_RV_CONFIG` into a typed, validated object. Every problem is
+ * reported at once, each naming its setting, the value and what is expected. The README's table is
+ * generated from {@link CONFIG_SCHEMA} (`npm run docs:config`).
  */
-import { resolve } from 'node:path';
-import { FDO_MAX_MESSAGE_SIZE } from '@fdo/server-kit';
+import { join, resolve } from 'node:path';
+import {
+  accessSettings,
+  ConfigError,
+  defineConfig,
+  FDO_MAX_MESSAGE_SIZE,
+  InvalidValue,
+  kinds,
+  loadSettings,
+  loggingSettings,
+  setting,
+  type RawValue,
+  type MetricsAccess,
+  tlsConfigOf,
+  type TlsConfig,
+} from '@fdo/server-kit';
+
+export { ConfigError } from '@fdo/server-kit';
 
 export const DEFAULT_PORT = 8040;
 const INT32_MAX = 0x7fffffff;
@@ -43,99 +61,175 @@ export interface RendezvousConfig {
   /** How a TO1.ProveToRV is kept from being answered twice (see README). */
   to1ReplayGuard: ReplayGuardMode;
   logger: boolean;
-}
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  constructor(readonly problems: string[]) {
-    super(`invalid rendezvous configuration:\n  - ${problems.join('\n  - ')}`);
-  }
+  logLevel: string;
+  logFormat: 'json' | 'pretty' | null;
+  /** Who may read `/metrics`: management API tokens (read scope), or anyone. */
+  metricsAuth: MetricsAccess;
+  /** Serve the OpenAPI document and the docs page. */
+  apiDocs: boolean;
+  /** HTTPS and mutual TLS for the management API (server-kit tls.ts). */
+  tls: TlsConfig;
 }
 
 type Env = Record<string, string | undefined>;
 
-class Reader {
-  readonly problems: string[] = [];
-  constructor(readonly env: Env) {}
-
-  text(name: string, fallback: string): string {
-    const v = this.env[name];
-    return v === undefined || v.trim() === '' ? fallback : v.trim();
-  }
-
-  int(name: string, fallback: number, min: number, max: number): number {
-    const raw = this.env[name];
-    if (raw === undefined || raw.trim() === '') return fallback;
-    const n = Number(raw.trim());
-    if (!Number.isInteger(n) || n < min || n > max) {
-      this.problems.push(`${name}="${raw}" must be an integer from ${min} to ${max}`);
-      return fallback;
+/** Sealing secrets: hex or base64, at least 32 bytes each, comma-separated (env) or an array (file). */
+function secretsOf({ value }: RawValue): Uint8Array[] {
+  const parts = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : [value];
+  return parts.map((part: unknown, i) => {
+    const s = typeof part === 'string' ? part.trim() : '';
+    const bytes = /^[0-9a-fA-F]+$/.test(s) ? Buffer.from(s, 'hex') : Buffer.from(s, 'base64');
+    if (bytes.length < 32) {
+      throw new InvalidValue(`has a secret (number ${i + 1}) of ${bytes.length} bytes; each needs 32 or more`);
     }
-    return n;
-  }
-
-  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
-    const v = this.text(name, fallback);
-    if (!(allowed as readonly string[]).includes(v)) {
-      this.problems.push(`${name}="${v}" must be one of ${allowed.join(', ')}`);
-      return fallback;
-    }
-    return v as T;
-  }
-
-  secrets(name: string): Uint8Array[] {
-    const raw = this.env[name];
-    if (raw === undefined || raw.trim() === '') return [];
-    return raw.split(',').flatMap((part, i) => {
-      const s = part.trim();
-      const bytes = /^[0-9a-fA-F]+$/.test(s) ? Buffer.from(s, 'hex') : Buffer.from(s, 'base64');
-      if (bytes.length < 32) {
-        this.problems.push(
-          `${name}: secret ${i + 1} must be at least 32 bytes, hex or base64 (e.g. openssl rand -hex 32)`,
-        );
-        return [];
-      }
-      return [new Uint8Array(bytes)];
-    });
-  }
+    return new Uint8Array(bytes);
+  });
 }
 
+const secrets = kinds.custom(
+  'hex or base64, at least 32 bytes each, comma-separated (e.g. `openssl rand -hex 32`)',
+  secretsOf,
+  (v) => `${v.length} secret(s)`,
+);
+
+/** Every rendezvous setting: variable, file key, kind, default, meaning. */
+export const CONFIG_SCHEMA = defineConfig('rendezvous', 'FDO_RV_CONFIG', {
+  host: setting(kinds.string(), {
+    env: 'FDO_RV_HOST',
+    alsoEnv: ['HOST'],
+    file: 'host',
+    default: '127.0.0.1',
+    description: 'address to listen on (`0.0.0.0` for every interface)',
+  }),
+  port: setting(kinds.port(), {
+    env: 'FDO_RV_PORT',
+    alsoEnv: ['PORT'],
+    file: 'port',
+    default: DEFAULT_PORT,
+    description: 'port',
+  }),
+  dataDir: setting(kinds.path(), {
+    env: 'FDO_RV_DATA_DIR',
+    file: 'dataDir',
+    default: () => resolve('./.data/rendezvous'),
+    defaultText: '`./.data/rendezvous`',
+    description: 'the SQLite file and the first admin API token',
+  }),
+  databaseUrl: setting(kinds.databaseUrl('file:/path/to/rendezvous.db'), {
+    env: 'FDO_RV_DATABASE_URL',
+    file: 'databaseUrl',
+    default: (v) => `file:${join(v.dataDir as string, 'rendezvous.db')}`,
+    defaultText: '`file:DATA_DIR/rendezvous.db`',
+    description: 'SQLite file, or PostgreSQL for several instances',
+  }),
+  maxWaitSeconds: setting(kinds.duration(1, INT32_MAX), {
+    env: 'FDO_RV_MAX_WAIT_SECONDS',
+    file: 'maxWaitSeconds',
+    default: 30 * 86_400,
+    description: 'longest registration granted: WaitSeconds = min(asked, this) (30 days)',
+  }),
+  tokenTtlSeconds: setting(kinds.duration(5, 3600), {
+    env: 'FDO_RV_TOKEN_TTL_SECONDS',
+    file: 'tokenTtlSeconds',
+    default: 120,
+    description: 'lifetime of a TO0/TO1 session token',
+  }),
+  tokenSecret: setting(secrets, {
+    env: 'FDO_RV_TOKEN_SECRET',
+    file: 'tokenSecret',
+    secret: true,
+    defaultText: 'a secret kept in the database',
+    description: 'the secret sealing session tokens, shared by every instance',
+  }),
+  tokenPreviousSecrets: setting(secrets, {
+    env: 'FDO_RV_TOKEN_PREVIOUS_SECRETS',
+    file: 'tokenPreviousSecrets',
+    secret: true,
+    description: 'earlier secrets that still open tokens during a rotation',
+  }),
+  trustFile: setting(kinds.path(), {
+    env: 'FDO_RV_TRUST_FILE',
+    file: 'trustFile',
+    description:
+      'JSON allow-lists (`ownerKeys`, `manufacturerKeys`, `deviceCAs`: PEM keys or certificates) and `deniedGuids`',
+  }),
+  rateLimitPerSecond: setting(kinds.int(0, 1_000_000), {
+    env: 'FDO_RV_RATE_LIMIT_PER_SECOND',
+    file: 'rateLimit.perSecond',
+    default: 200,
+    description: 'sustained requests per second per source address (0 turns the limit off)',
+  }),
+  rateLimitBurst: setting(kinds.int(1, 10_000_000), {
+    env: 'FDO_RV_RATE_LIMIT_BURST',
+    file: 'rateLimit.burst',
+    default: 2000,
+    description: 'requests one source may send in a burst',
+  }),
+  trustProxyHops: setting(kinds.int(0, 10), {
+    env: 'FDO_RV_TRUST_PROXY_HOPS',
+    file: 'rateLimit.trustProxyHops',
+    default: 0,
+    description: 'proxies in front whose `X-Forwarded-For` is trusted (set it behind a load balancer)',
+  }),
+  purgeIntervalSeconds: setting(kinds.duration(1, 86_400), {
+    env: 'FDO_RV_PURGE_INTERVAL_SECONDS',
+    file: 'purgeIntervalSeconds',
+    default: 60,
+    description: 'how often expired registrations and spent nonces are removed',
+  }),
+  purgeGraceSeconds: setting(kinds.duration(0, 30 * 86_400), {
+    env: 'FDO_RV_PURGE_GRACE_SECONDS',
+    file: 'purgeGraceSeconds',
+    default: 3600,
+    description: 'how long an expired registration is kept (TO1 then says when it expired)',
+  }),
+  maxMessageBytes: setting(kinds.int(1024, 1_048_576), {
+    env: 'FDO_RV_MAX_MESSAGE_BYTES',
+    file: 'maxMessageBytes',
+    default: FDO_MAX_MESSAGE_SIZE,
+    description: 'largest FDO request',
+  }),
+  to1ReplayGuard: setting(kinds.oneOf<ReplayGuardMode>(['memory', 'database', 'off']), {
+    env: 'FDO_RV_TO1_REPLAY_GUARD',
+    file: 'to1ReplayGuard',
+    default: 'memory',
+    description: '`database` makes one ProveToRV answerable once across all instances (one insert per TO1)',
+  }),
+  ...accessSettings('FDO_RV'),
+  ...loggingSettings,
+});
+
 /**
- * Reads the configuration from `env`; `overrides` (e.g. from `scripts/start.mjs` or a test) win.
- * Throws {@link ConfigError} listing every invalid setting.
+ * Reads the configuration from `env` (and `FDO_RV_CONFIG`); `overrides` (e.g. from `scripts/start.mjs`
+ * or a test) win. Throws {@link ConfigError} listing every invalid setting.
  */
 export function loadConfig(env: Env = process.env, overrides: Partial<RendezvousConfig> = {}): RendezvousConfig {
-  const r = new Reader(env);
-  const dataDir = resolve(r.text('FDO_RV_DATA_DIR', './.data/rendezvous'));
-  const databaseUrl = r.text('FDO_RV_DATABASE_URL', `file:${resolve(dataDir, 'rendezvous.db')}`);
-  if (!/^(file:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
-    r.problems.push('FDO_RV_DATABASE_URL must be file:/path/to/rendezvous.db or postgresql://user@host:5432/db');
-  }
-  const current = r.secrets('FDO_RV_TOKEN_SECRET');
-  const secrets = [...current, ...r.secrets('FDO_RV_TOKEN_PREVIOUS_SECRETS')];
-  if (secrets.length > 0 && current.length === 0) {
-    r.problems.push('FDO_RV_TOKEN_PREVIOUS_SECRETS needs FDO_RV_TOKEN_SECRET (the secret that seals new tokens)');
+  const { values: v, problems } = loadSettings(CONFIG_SCHEMA, env);
+  const tokenSecrets = [...(v.tokenSecret ?? []), ...(v.tokenPreviousSecrets ?? [])];
+  if (v.tokenPreviousSecrets !== null && v.tokenSecret === null) {
+    problems.push('FDO_RV_TOKEN_PREVIOUS_SECRETS needs FDO_RV_TOKEN_SECRET (the secret that seals new tokens)');
   }
   const config: RendezvousConfig = {
-    host: r.text('FDO_RV_HOST', r.text('HOST', '127.0.0.1')),
-    port: r.int('FDO_RV_PORT', r.int('PORT', DEFAULT_PORT, 0, 65535), 0, 65535),
-    databaseUrl,
-    dataDir,
-    maxWaitSeconds: r.int('FDO_RV_MAX_WAIT_SECONDS', 30 * 86_400, 1, INT32_MAX),
-    tokenTtlSeconds: r.int('FDO_RV_TOKEN_TTL_SECONDS', 120, 5, 3600),
-    tokenSecrets: secrets.length === 0 ? null : secrets,
-    trustFile: env.FDO_RV_TRUST_FILE?.trim() ? resolve(env.FDO_RV_TRUST_FILE.trim()) : null,
-    rateLimit: {
-      perSecond: r.int('FDO_RV_RATE_LIMIT_PER_SECOND', 200, 0, 1_000_000),
-      burst: r.int('FDO_RV_RATE_LIMIT_BURST', 2000, 1, 10_000_000),
-      trustProxyHops: r.int('FDO_RV_TRUST_PROXY_HOPS', 0, 0, 10),
-    },
-    purgeIntervalSeconds: r.int('FDO_RV_PURGE_INTERVAL_SECONDS', 60, 1, 86_400),
-    purgeGraceSeconds: r.int('FDO_RV_PURGE_GRACE_SECONDS', 3600, 0, 30 * 86_400),
-    maxMessageBytes: r.int('FDO_RV_MAX_MESSAGE_BYTES', FDO_MAX_MESSAGE_SIZE, 1024, 1_048_576),
-    to1ReplayGuard: r.oneOf<ReplayGuardMode>('FDO_RV_TO1_REPLAY_GUARD', 'memory', ['memory', 'database', 'off']),
-    logger: r.text('FDO_LOG_LEVEL', 'info') !== 'silent',
+    host: v.host,
+    port: v.port,
+    databaseUrl: v.databaseUrl,
+    dataDir: v.dataDir,
+    maxWaitSeconds: v.maxWaitSeconds,
+    tokenTtlSeconds: v.tokenTtlSeconds,
+    tokenSecrets: tokenSecrets.length === 0 ? null : tokenSecrets,
+    trustFile: v.trustFile,
+    rateLimit: { perSecond: v.rateLimitPerSecond, burst: v.rateLimitBurst, trustProxyHops: v.trustProxyHops },
+    purgeIntervalSeconds: v.purgeIntervalSeconds,
+    purgeGraceSeconds: v.purgeGraceSeconds,
+    maxMessageBytes: v.maxMessageBytes,
+    to1ReplayGuard: v.to1ReplayGuard,
+    logger: v.logLevel !== 'silent',
+    logLevel: v.logLevel,
+    logFormat: v.logFormat,
+    metricsAuth: v.metricsAuth,
+    apiDocs: v.apiDocs,
+    tls: tlsConfigOf(v, 'FDO_RV', problems),
   };
-  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  if (problems.length > 0) throw new ConfigError(problems, 'rendezvous');
   return { ...config, ...overrides };
 }

@@ -1,5 +1,6 @@
 export { build, DEFAULT_PORT, SERVICE, type BuildOptions, type RendezvousHandle } from './app.js';
 export {
+  CONFIG_SCHEMA,
   ConfigError,
   loadConfig,
   type RendezvousConfig,

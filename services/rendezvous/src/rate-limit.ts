@@ -92,12 +92,15 @@ function refuse(request: FastifyRequest, reply: FastifyReply, source: string, wa
   return reply.type('application/json').send({ error: 'rate_limited', message: text });
 }
 
-/** Adds the limit to every route of `app` except `/health`. Does nothing when the rate is 0. */
+/** Probes and the scraper: never limited (a flood must not make the balancer drop a healthy instance). */
+const UNLIMITED = new Set(['/health', '/ready', '/metrics']);
+
+/** Adds the limit to every route of `app` except the probes and `/metrics`. Does nothing when the rate is 0. */
 export function addRateLimit(app: FastifyInstance, config: RateLimitConfig, now?: () => number): RateLimiter | null {
   if (config.perSecond === 0) return null;
   const limiter = new RateLimiter(config, now);
   app.addHook('onRequest', async (request, reply) => {
-    if (request.url === '/health') return;
+    if (UNLIMITED.has(request.url)) return;
     const source = sourceAddress(request, config.trustProxyHops);
     const wait = limiter.take(source);
     if (wait > 0) return refuse(request, reply, source, wait);

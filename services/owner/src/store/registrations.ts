@@ -14,6 +14,8 @@ export interface ClaimedRegistration {
   guid: string;
   voucher: Uint8Array;
   ownerKeySha256: string;
+  /** It was registered at this server before: this run renews (or replaces) that registration. */
+  renewal: boolean;
 }
 
 export interface RendezvousCounts {
@@ -66,6 +68,7 @@ export class RegistrationStore {
       guid: r.voucher.guid,
       voucher: new Uint8Array(r.voucher.voucher),
       ownerKeySha256: r.voucher.ownerKeySha256,
+      renewal: r.registeredAt !== null,
     }));
     return { due: due.length, claimed };
   }

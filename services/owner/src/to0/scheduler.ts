@@ -10,6 +10,7 @@ import { OwnershipVoucher, RVTO2Addr } from '@fdo/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { To0Config } from '../config.js';
 import type { OwnerKeys } from '../keys.js';
+import type { OwnerMetrics, To0Result } from '../metrics.js';
 import type { ClaimedRegistration, RegistrationStore } from '../store/registrations.js';
 
 export interface SchedulerOptions {
@@ -22,6 +23,8 @@ export interface SchedulerOptions {
   now?: () => number;
   /** Random in [0, 1) for the jitter; tests pin it. */
   random?: () => number;
+  /** Counts and times each run (`fdo_owner_to0_*`). */
+  metrics?: Pick<OwnerMetrics, 'to0Runs' | 'to0Duration'>;
 }
 
 export interface RoundResult {
@@ -120,6 +123,15 @@ export class To0Scheduler {
   }
 
   async #register(row: ClaimedRegistration): Promise<boolean> {
+    const started = performance.now();
+    const ok = await this.#attempt(row);
+    const result: To0Result = !ok ? 'failed' : row.renewal ? 'renewed' : 'registered';
+    this.options.metrics?.to0Runs.inc({ result });
+    this.options.metrics?.to0Duration.observe({ result }, (performance.now() - started) / 1000);
+    return ok;
+  }
+
+  async #attempt(row: ClaimedRegistration): Promise<boolean> {
     const { config, store, keys, log } = this.options;
     let error: string;
     try {

@@ -3,13 +3,22 @@
  * answered by the protocol package's responders over this service's stores.
  */
 import { TO0_REQUEST_TYPES, TO1_REQUEST_TYPES, type Responder } from '@fdo/protocol';
-import { fdoRoutes, type FdoResponder } from '@fdo/server-kit';
+import { fdoRoutes, type FdoResponder, type SessionOutcome } from '@fdo/server-kit';
 import type { FastifyInstance } from 'fastify';
 
 export const RENDEZVOUS_MESSAGE_TYPES: readonly number[] = [...TO0_REQUEST_TYPES, ...TO1_REQUEST_TYPES];
 
-export async function registerFdoRoutes(app: FastifyInstance, to0: Responder, to1: Responder): Promise<void> {
+export async function registerFdoRoutes(
+  app: FastifyInstance,
+  to0: Responder,
+  to1: Responder,
+  onOutcome?: (outcome: SessionOutcome) => void,
+): Promise<void> {
   const to0Types = new Set(TO0_REQUEST_TYPES);
   const responder: FdoResponder = (request) => (to0Types.has(request.msgType) ? to0(request) : to1(request));
-  await app.register(fdoRoutes, { responder, messageTypes: RENDEZVOUS_MESSAGE_TYPES });
+  await app.register(fdoRoutes, {
+    responder,
+    messageTypes: RENDEZVOUS_MESSAGE_TYPES,
+    ...(onOutcome === undefined ? {} : { onOutcome }),
+  });
 }

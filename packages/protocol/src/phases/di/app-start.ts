@@ -18,7 +18,7 @@ import {
 } from '../../messages/di.js';
 import { messageName, MsgType } from '../../messages/message-types.js';
 import type { DeviceMfgInfo } from '../../types/device-mfg-info.js';
-import { newGuid } from '../../types/guid.js';
+import { formatGuid, newGuid } from '../../types/guid.js';
 import { hashAlgFor } from '../../types/hash.js';
 import { OVHeader } from '../../types/ov-header.js';
 import { PkEnc, pkEncName, PublicKey } from '../../types/public-key.js';
@@ -71,7 +71,7 @@ export async function handleAppStart<S extends DiSession>(
   crypto: CryptoProvider,
   state: DiManufacturerState<S>,
   body: Uint8Array,
-): Promise<{ body: Uint8Array; token: string }> {
+): Promise<{ body: Uint8Array; token: string; guid: string }> {
   const mfgInfo = deviceMfgInfoOf(decodeDIAppStart(body));
   checkMfgInfo(mfgInfo);
   const csr = await verifyCsr(mfgInfo.csr, mfgInfo.keyType);
@@ -95,7 +95,7 @@ export async function handleAppStart<S extends DiSession>(
     { header, certChain, serialNumber: mfgInfo.serialNumber, keyType: mfgInfo.keyType },
     mfgInfo,
   );
-  return { body: encodeDISetCredentials({ ovHeader: header }), token };
+  return { body: encodeDISetCredentials({ ovHeader: header }), token, guid: formatGuid(header.guid) };
 }
 
 /** Device half: sends DI.AppStart with `mfgInfo` (bstr-wrapped, as go-fdo and PRI do) and returns the OVHeader of DI.SetCredentials. */

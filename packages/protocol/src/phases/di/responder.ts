@@ -25,6 +25,8 @@ export interface DiResponse {
   body: Uint8Array;
   /** The token for the device's next message (set on DI.SetCredentials only). */
   token?: string;
+  /** The device GUID (assigned in DI.SetCredentials), for the transport's session log and metrics. */
+  guid?: string;
 }
 
 export interface DiResponderOptions<S extends DiSession = DiSession> {
@@ -39,12 +41,12 @@ export function diResponder<S extends DiSession>(options: DiResponderOptions<S>)
   const dispatch: DiResponder = async (request) => {
     switch (request.msgType) {
       case MsgType.DIAppStart: {
-        const { body, token } = await handleAppStart(crypto, state, request.body);
-        return { msgType: MsgType.DISetCredentials, body, token };
+        const { body, token, guid } = await handleAppStart(crypto, state, request.body);
+        return { msgType: MsgType.DISetCredentials, body, token, guid };
       }
       case MsgType.DISetHMAC: {
-        const { body } = await handleSetHmac(state, request.body, request.token);
-        return { msgType: MsgType.DIDone, body };
+        const { body, guid } = await handleSetHmac(state, request.body, request.token);
+        return { msgType: MsgType.DIDone, body, guid };
       }
       default:
         throw new InvalidMessageError(`${messageName(request.msgType)} is not a DI request`, {

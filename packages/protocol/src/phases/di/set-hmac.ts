@@ -9,6 +9,7 @@ import type { CryptoProvider, HashAlg } from '../../crypto/provider.js';
 import { FdoError, InvalidTokenError } from '../../errors.js';
 import { decodeDIDone, decodeDISetHMAC, encodeDIDone, encodeDISetHMAC } from '../../messages/di.js';
 import { MsgType } from '../../messages/message-types.js';
+import { formatGuid } from '../../types/guid.js';
 import { HMac } from '../../types/hash.js';
 import type { OVHeader } from '../../types/ov-header.js';
 import { OwnershipVoucher } from '../../voucher/voucher.js';
@@ -21,7 +22,7 @@ export async function handleSetHmac<S extends DiSession>(
   state: DiManufacturerState<S>,
   body: Uint8Array,
   token: string | undefined,
-): Promise<{ body: Uint8Array }> {
+): Promise<{ body: Uint8Array; guid: string }> {
   if (token === undefined) {
     throw new InvalidTokenError('DI.SetHMAC: no session token; start with DI.AppStart', {
       prevMsgType: MsgType.DISetHMAC,
@@ -43,7 +44,7 @@ export async function handleSetHmac<S extends DiSession>(
     if (err instanceof FdoError) err.prevMsgType ??= MsgType.DISetHMAC;
     throw err;
   }
-  return { body: encodeDIDone({}) };
+  return { body: encodeDIDone({}), guid: formatGuid(session.header.guid) };
 }
 
 /** Device half: sends the header HMAC and waits for DI.Done. Returns the HMAC sent. */

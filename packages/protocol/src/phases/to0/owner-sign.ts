@@ -196,7 +196,11 @@ export async function answerTO0OwnerSign(
       prev,
     );
   }
-  return { msgType: MsgType.TO0AcceptOwner, body: encodeTO0AcceptOwner({ waitSeconds }) };
+  return {
+    msgType: MsgType.TO0AcceptOwner,
+    body: encodeTO0AcceptOwner({ waitSeconds }),
+    guid: formatGuid(registration.guid),
+  };
 }
 
 function buildRegistration(

@@ -23,6 +23,8 @@ export interface ResponderResponse {
   body: Uint8Array;
   /** Token for the client's next message; undefined when the protocol is over. */
   token?: string | undefined;
+  /** The device GUID the message concerned, once known: for the transport's session log and metrics. */
+  guid?: string;
 }
 
 /** A protocol's server role: one request message in, one response message out, or an FdoError thrown. */

@@ -103,5 +103,10 @@ export async function answerTO1HelloRV(ctx: To1HelloRVContext, body: Uint8Array)
     ctx.tokenTtlSeconds,
   );
   // §5.4.2: eBSigInfo echoes eASigInfo for ECDSA and RSA (it differs only for EPID).
-  return { msgType: MsgType.TO1HelloRVAck, body: encodeTO1HelloRVAck({ nonceTO1Proof, eBSigInfo: eASigInfo }), token };
+  return {
+    msgType: MsgType.TO1HelloRVAck,
+    body: encodeTO1HelloRVAck({ nonceTO1Proof, eBSigInfo: eASigInfo }),
+    token,
+    guid: formatGuid(guid),
+  };
 }

@@ -106,5 +106,5 @@ export async function answerTO1ProveToRV(
     );
   }
   // TO1.RVRedirect is the to1d exactly as the owner registered it.
-  return { msgType: MsgType.TO1RVRedirect, body: await to1dOf(ctx, session) };
+  return { msgType: MsgType.TO1RVRedirect, body: await to1dOf(ctx, session), guid: formatGuid(session.guid) };
 }

@@ -12,6 +12,7 @@ import { FdoError, InvalidMessageError, InvalidTokenError, MessageBodyError } fr
 import { decodeErrorMessage } from '../../messages/error.js';
 import { messageName, MsgType } from '../../messages/message-types.js';
 import type { OwnerServiceInfoModule } from '../../serviceinfo/module.js';
+import { formatGuid } from '../../types/guid.js';
 import { DEFAULT_SERVICE_INFO_SIZE } from '../../types/service-info.js';
 import { bytes, type To2Answer, type To2Context } from './context.js';
 import { answerTO2Done } from './done.js';
@@ -66,7 +67,7 @@ export function to2Responder(options: To2ResponderOptions): Responder {
     if (body.length > ctx.maxOwnerMessageSize) return tooLarge(ctx, token, msgType, body.length);
     if (msgType === MsgType.TO2HelloDevice) {
       const { session, reply } = await answerTO2HelloDevice(ctx, body);
-      return { ...reply, token: await ctx.state.createSession(session) };
+      return { ...reply, token: await ctx.state.createSession(session), guid: guidOf(session) };
     }
     if (!TO2_REQUEST_TYPES.includes(msgType)) {
       throw new InvalidMessageError(`message ${msgType} is not a TO2 request`, { prevMsgType: msgType });
@@ -136,7 +137,7 @@ async function advance(
       prevMsgType: msgType,
     });
   }
-  return { ...answer, token };
+  return { ...answer, token, guid: guidOf(s) };
 }
 
 async function dispatch(ctx: To2Context, s: To2OwnerSession, msgType: number, body: Uint8Array): Promise<To2Answer> {
@@ -177,5 +178,10 @@ async function deviceError(ctx: To2Context, token: string, loaded: LoadedSession
     );
   }
   // Nothing follows an error message; echo it so the transport has a body to return.
-  return { msgType: MsgType.Error, body };
+  return { msgType: MsgType.Error, body, guid: guidOf(loaded.session) };
+}
+
+/** The session's GUID, canonical, for the transport's session log and metrics. */
+function guidOf(session: To2OwnerSession): string {
+  return formatGuid(bytes(session.guid));
 }

@@ -5,12 +5,14 @@
 import { pkTypeName, type CryptoProvider, type PkType } from '@fdo/protocol';
 import { ApiError, guidParam, timeRangeParams } from '@fdo/server-kit';
 import type { ManufacturerDiState } from '../../di-state.js';
+import type { ManufacturerMetrics } from '../../metrics.js';
 import type { VoucherFilter, VoucherRecord, VoucherStore } from '../../store/voucher-store.js';
 
 export interface ApiDeps {
   store: VoucherStore;
   di: ManufacturerDiState;
   crypto: CryptoProvider;
+  metrics: ManufacturerMetrics;
 }
 
 export const notFound = (guid: string) => new ApiError(404, 'not_found', `no voucher with GUID ${guid}`);

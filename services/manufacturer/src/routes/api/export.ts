@@ -6,7 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import { toPem, VOUCHER_PEM_LABEL } from '@fdo/protocol';
-import { errorReplySchema } from '@fdo/server-kit';
+import { errorReplySchema, fileResponse } from '@fdo/server-kit';
 import type { FastifyInstance } from 'fastify';
 import type { VoucherFilter, VoucherRecord, VoucherStore } from '../../store/voucher-store.js';
 import { filterOf, filterQueryProperties, type ApiDeps, type FilterQuery } from './common.js';
@@ -55,7 +55,17 @@ const filterQuery = { type: 'object', additionalProperties: false, properties: f
 export async function exportRoutes(api: FastifyInstance, { store }: ApiDeps): Promise<void> {
   api.get<{ Querystring: FilterQuery }>(
     '/vouchers/export',
-    { schema: { querystring: filterQuery, response: { 400: errorReplySchema } } },
+    {
+      schema: {
+        querystring: filterQuery,
+        response: {
+          200: fileResponse('one PEM bundle of OWNERSHIP VOUCHER blocks, streamed (never a private key)', {
+            'application/x-pem-file': 'text',
+          }),
+          400: errorReplySchema,
+        },
+      },
+    },
     async (request, reply) => {
       const filter = filterOf(request.query);
       const pem = lines(store, filter, '', (r) => toPem(VOUCHER_PEM_LABEL, r.voucher), '');
@@ -74,7 +84,13 @@ export async function exportRoutes(api: FastifyInstance, { store }: ApiDeps): Pr
           ...filterQuery,
           properties: { ...filterQueryProperties, format: { type: 'string', enum: ['csv', 'json'], default: 'csv' } },
         },
-        response: { 400: errorReplySchema },
+        response: {
+          200: fileResponse('guid, serial_number, device_info, device_cert_sha256, tag, created_at per voucher', {
+            'text/csv': 'text',
+            'application/json': 'text',
+          }),
+          400: errorReplySchema,
+        },
       },
     },
     async (request, reply) => {

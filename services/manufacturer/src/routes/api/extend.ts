@@ -52,6 +52,13 @@ async function extendOne(deps: ApiDeps, row: VoucherRecord, owner: PublicKey, no
   return (await deps.store.replaceVoucher(row.id, row.entryCount, next, now)) ? 'extended' : 'changed';
 }
 
+/** {@link extendOne}, counted in `fdo_mfg_vouchers_extended_total`. */
+async function extendCounted(deps: ApiDeps, row: VoucherRecord, owner: PublicKey, now: Date): Promise<Outcome> {
+  const outcome = await extendOne(deps, row, owner, now);
+  deps.metrics.vouchersExtended.inc({ result: outcome === 'changed' ? 'already_extended' : outcome });
+  return outcome;
+}
+
 export async function extendRoutes(api: FastifyInstance, deps: ApiDeps): Promise<void> {
   api.post<{ Params: { guid: string }; Body: { ownerKey: string } }>(
     '/vouchers/:guid/extend',
@@ -72,7 +79,7 @@ export async function extendRoutes(api: FastifyInstance, deps: ApiDeps): Promise
       const owner = ownerKeyOf(request.body.ownerKey);
       const row = await deps.store.findVoucher(guid);
       if (row === null) throw notFound(guid);
-      const outcome = await extendOne(deps, row, owner, new Date());
+      const outcome = await extendCounted(deps, row, owner, new Date());
       if (outcome === 'already_extended' || outcome === 'changed') {
         throw new ApiError(
           409,
@@ -131,7 +138,7 @@ export async function extendRoutes(api: FastifyInstance, deps: ApiDeps): Promise
       const counts = { extended: 0, alreadyExtended: 0, keyTypeMismatch: 0 };
       const now = new Date();
       for await (const row of deps.store.iterateVouchers(filter)) {
-        const outcome = await extendOne(deps, row, owner, now);
+        const outcome = await extendCounted(deps, row, owner, now);
         if (outcome === 'extended') counts.extended++;
         else if (outcome === 'key_type_mismatch') counts.keyTypeMismatch++;
         else counts.alreadyExtended++;

@@ -3,7 +3,7 @@
  * `GET /vouchers/:guid`: one voucher, as JSON (default), `?format=pem` or `?format=cbor`.
  */
 import type { FastifyInstance } from 'fastify';
-import { errorReplySchema, sendVoucherFile, voucherFormatQuery } from '@fdo/server-kit';
+import { errorReplySchema, sendVoucherFile, voucherDownloadResponse, voucherFormatQuery } from '@fdo/server-kit';
 import {
   filterOf,
   filterQueryProperties,
@@ -61,7 +61,7 @@ export async function voucherRoutes(api: FastifyInstance, { store }: ApiDeps): P
       schema: {
         params: { type: 'object', properties: { guid: { type: 'string' } }, required: ['guid'] },
         querystring: voucherFormatQuery,
-        response: { 200: voucherSchema, 400: errorReplySchema, 404: errorReplySchema },
+        response: { 200: voucherDownloadResponse(voucherSchema), 400: errorReplySchema, 404: errorReplySchema },
       },
     },
     async (request, reply) => {

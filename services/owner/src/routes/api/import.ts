@@ -6,7 +6,7 @@
  * The reply counts imported, duplicate and rejected vouchers and says per voucher what happened.
  */
 import type { Readable } from 'node:stream';
-import { errorReplySchema } from '@fdo/server-kit';
+import { errorReplySchema, fileResponse } from '@fdo/server-kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { VoucherImporter } from '../../import/importer.js';
 import { pemBlocksOf } from '../../import/pem-stream.js';
@@ -66,7 +66,13 @@ export async function importRoutes(api: FastifyInstance, deps: ApiDeps): Promise
     '/vouchers',
     {
       bodyLimit: deps.importMaxBytes,
-      config: { scope: 'write' },
+      config: {
+        scope: 'write',
+        documentedBody: fileResponse('PEM vouchers (one or a bundle; streamed), or one voucher as CBOR', {
+          'application/x-pem-file': 'text',
+          'application/cbor': 'binary',
+        }),
+      },
       schema: {
         querystring: {
           type: 'object',
@@ -133,6 +139,9 @@ export async function importRoutes(api: FastifyInstance, deps: ApiDeps): Promise
         { imported: summary.imported, duplicate: summary.duplicate, rejected: summary.rejected },
         'voucher import',
       );
+      for (const result of ['imported', 'duplicate', 'rejected'] as const) {
+        deps.metrics.vouchersImported.inc({ result }, summary[result]);
+      }
       if (summary.imported > 0) deps.wakeScheduler();
       return summary;
     },

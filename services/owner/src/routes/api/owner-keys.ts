@@ -3,7 +3,7 @@
  * `GET /owner-keys` lists them; `GET /owner-keys/:id.pem` is the PUBLIC KEY, `:id.crt` the self-signed
  * certificate (PEM). Never a private key.
  */
-import { errorReplySchema } from '@fdo/server-kit';
+import { errorReplySchema, fileResponse } from '@fdo/server-kit';
 import { certificatesToPem } from '@fdo/protocol/x509';
 import type { FastifyInstance } from 'fastify';
 import { publicKeyPem } from '../../keys.js';
@@ -53,8 +53,17 @@ export async function ownerKeyRoutes(api: FastifyInstance, { keys }: ApiDeps): P
     '/owner-keys/:file',
     {
       schema: {
-        params: { type: 'object', properties: { file: { type: 'string', maxLength: 64 } }, required: ['file'] },
-        response: { 404: errorReplySchema },
+        params: {
+          type: 'object',
+          properties: { file: { type: 'string', maxLength: 64, description: '`<id>.pem` or `<id>.crt`' } },
+          required: ['file'],
+        },
+        response: {
+          200: fileResponse('the PUBLIC KEY (.pem) or the self-signed certificate (.crt), PEM', {
+            'application/x-pem-file': 'text',
+          }),
+          404: errorReplySchema,
+        },
       },
     },
     async (request, reply) => {

@@ -4,7 +4,13 @@
  * `DELETE /vouchers/:guid`, `PUT /vouchers/:guid/tags`, `PUT /vouchers/:guid/credential-reuse`, and
  * `POST /vouchers/:guid/register` (run TO0 for it now), `PUT /tags/:tag/credential-reuse`.
  */
-import { errorReplySchema, sendVoucherFile, voucherFormatQuery } from '@fdo/server-kit';
+import {
+  errorReplySchema,
+  noContentResponse,
+  sendVoucherFile,
+  voucherDownloadResponse,
+  voucherFormatQuery,
+} from '@fdo/server-kit';
 import type { FastifyInstance } from 'fastify';
 import type { VoucherRow } from '../../store/vouchers.js';
 import {
@@ -88,7 +94,7 @@ export async function voucherRoutes(api: FastifyInstance, deps: ApiDeps): Promis
       schema: {
         params: guidParams,
         querystring: voucherFormatQuery,
-        response: { 200: voucherSchema, 400: errorReplySchema, 404: errorReplySchema },
+        response: { 200: voucherDownloadResponse(voucherSchema), 400: errorReplySchema, 404: errorReplySchema },
       },
     },
     async (request, reply) => {
@@ -104,7 +110,10 @@ export async function voucherRoutes(api: FastifyInstance, deps: ApiDeps): Promis
     '/vouchers/:guid',
     {
       config: { scope: 'write' },
-      schema: { params: guidParams, response: { 400: errorReplySchema, 404: errorReplySchema } },
+      schema: {
+        params: guidParams,
+        response: { 204: noContentResponse, 400: errorReplySchema, 404: errorReplySchema },
+      },
     },
     async (request, reply) => {
       const guid = guidParam(request.params.guid);

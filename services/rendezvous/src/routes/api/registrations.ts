@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { RendezvousStore } from '../../store/registrations.js';
 import type { TrustStore } from '../../store/trust.js';
 import type { TrustFile } from '../../trust-file.js';
-import { errorReplySchema, guidParam, nullableText, timestamp } from './schemas.js';
+import { errorReplySchema, guidParam, noContentResponse, nullableText, timestamp } from './schemas.js';
 
 const registrationState = {
   type: 'object',
@@ -48,7 +48,7 @@ export async function registrationRoutes(api: FastifyInstance, o: RegistrationRo
 
   api.delete<{ Params: { guid: string } }>(
     '/registrations/:guid',
-    { schema: { params: guidParam, response: { 404: errorReplySchema } } },
+    { schema: { params: guidParam, response: { 204: noContentResponse, 404: errorReplySchema } } },
     async (request, reply) => {
       const guid = formatGuid(parseGuid(request.params.guid));
       if (!(await o.registrations.remove(guid))) {

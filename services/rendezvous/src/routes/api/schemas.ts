@@ -1,7 +1,7 @@
 /** JSON schemas shared by the management routes. */
-import { errorReplySchema } from '@fdo/server-kit';
+import { errorReplySchema, noContentResponse } from '@fdo/server-kit';
 
-export { errorReplySchema };
+export { errorReplySchema, noContentResponse };
 
 export const guidParam = {
   type: 'object',

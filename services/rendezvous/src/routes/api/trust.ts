@@ -7,7 +7,7 @@ import { formatGuid, parseGuid } from '@fdo/protocol';
 import type { FastifyInstance } from 'fastify';
 import { TRUST_LISTS, type TrustList, type TrustStore } from '../../store/trust.js';
 import { publicKeyFromPem, spkiFingerprint, type TrustFile } from '../../trust-file.js';
-import { errorReplySchema, guidParam, nullableText, timestamp } from './schemas.js';
+import { errorReplySchema, guidParam, noContentResponse, nullableText, timestamp } from './schemas.js';
 
 const listParam = {
   type: 'object',
@@ -122,7 +122,7 @@ export async function trustRoutes(api: FastifyInstance, o: TrustRoutesOptions): 
           properties: { ...listParam.properties, fingerprint: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' } },
           required: ['list', 'fingerprint'],
         },
-        response: { 404: errorReplySchema, 409: errorReplySchema },
+        response: { 204: noContentResponse, 404: errorReplySchema, 409: errorReplySchema },
       },
     },
     async (request, reply) => {
@@ -175,7 +175,7 @@ export async function trustRoutes(api: FastifyInstance, o: TrustRoutesOptions): 
     '/deny-list/:guid',
     {
       config: { scope: 'admin' },
-      schema: { params: guidParam, response: { 404: errorReplySchema, 409: errorReplySchema } },
+      schema: { params: guidParam, response: { 204: noContentResponse, 404: errorReplySchema, 409: errorReplySchema } },
     },
     async (request, reply) => {
       const guid = formatGuid(parseGuid(request.params.guid));
