@@ -35,6 +35,10 @@ import {
 } from '../harness/index.js';
 import { freePort, spawnService } from '../harness/processes.js';
 
+// Databases are set up, broken and restored in this file: on a loaded 2-core machine it needs more than
+// tap's default five minutes.
+t.setTimeout(900_000);
+
 const devmod = { os: 'Linux', arch: 'x86_64', version: '6.1', device: 'fault', sn: 'SN-FAULT' };
 const onboard = (p: Platform, d: Device, transport: FdoTransport = httpTransport(p.owner.url)) =>
   runTO2(transport, { credential: d.credential, deviceKey: d.deviceKey.privateKey, devmod });

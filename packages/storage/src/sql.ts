@@ -84,6 +84,9 @@ function rowBytes(row: SqlRow): SqlRow {
 
 export function postgresDriver(url: string, poolSize: number): SqlDriver {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes });
+  // An idle client whose connection the server ends (restart, failover, pg_terminate_backend) is
+  // dropped from the pool; without a listener its error would crash the process.
+  pool.on('error', () => {});
   return {
     provider: 'postgresql',
     async query<T extends SqlRow>(sql: string, params: readonly SqlValue[] = []) {

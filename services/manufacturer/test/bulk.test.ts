@@ -4,6 +4,10 @@ import { deviceInitialize } from '@fdo/device-client';
 import { databaseTargets } from '@fdo/storage/testing';
 import { startManufacturer, tempDir } from './helpers.js';
 
+// Databases are set up, broken and restored in this file: on a loaded 2-core machine it needs more than
+// tap's default five minutes.
+t.setTimeout(900_000);
+
 // A batch as the line makes it: 1,000 devices (ec256), then one export that must hold exactly those
 // vouchers, each verifying with its device's HMAC secret.
 const DEVICES = 1000;
