@@ -24,6 +24,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeSync,
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -42,7 +43,7 @@ export class CredentialFileError extends Error {
   override name = 'CredentialFileError';
   constructor(
     message: string,
-    readonly code: 'EXISTS' | 'UNREADABLE' | 'INVALID',
+    readonly code: 'EXISTS' | 'UNREADABLE' | 'INVALID' | 'INSECURE',
     options?: { cause?: unknown },
   ) {
     super(message, options);
@@ -79,7 +80,16 @@ export function readCredentialFile(path: string): DeviceCredentialFile {
   } catch (err) {
     throw new CredentialFileError(`${path}: cannot read: ${(err as Error).message}`, 'UNREADABLE', { cause: err });
   }
-  return decodeCredentialFile(bytes, path);
+  const file = decodeCredentialFile(bytes, path);
+  // The file holds the HMAC secret and the attestation key: refuse one that others may read or change.
+  const mode = statSync(path).mode & 0o777;
+  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+    throw new CredentialFileError(
+      `${path}: mode ${mode.toString(8).padStart(4, '0')} lets others read or change the device secrets; chmod 600 it`,
+      'INSECURE',
+    );
+  }
+  return file;
 }
 
 const tempPrefix = (path: string) => `.${basename(path)}.`;

@@ -8,3 +8,4 @@ export * from './di.js';
 export * from './onboard.js';
 export * from './to1.js';
 export * from './to2.js';
+export * from './modules/index.js';

@@ -17,6 +17,8 @@ export interface AppOptions {
   bodyLimit?: number;
   /** false disables logging (tests). */
   logger?: boolean;
+  /** Time limits against slow or stalled clients (slowloris); defaults in {@link DEFAULT_TIMEOUTS}. */
+  timeouts?: Partial<ServerTimeouts>;
   /** Level and format from the service's configuration (`FDO_LOG_LEVEL`, `FDO_LOG_FORMAT`). */
   log?: LogSettings;
   /** A pino logger to use instead (tests read its lines). */
@@ -42,13 +44,37 @@ declare module 'fastify' {
 
 export const FDO_MAX_MESSAGE_SIZE = 65535;
 
+/** How long a client may take, in milliseconds. */
+export interface ServerTimeouts {
+  /** To send the request line and headers (Node's `headersTimeout`). */
+  headersMs: number;
+  /** To send a whole request, body included (Node's `requestTimeout`; Fastify's default 0 turns it off). */
+  requestMs: number;
+  /** Of silence on a socket before it is closed (Fastify's `connectionTimeout`). */
+  idleMs: number;
+}
+
+/**
+ * Without these a client that sends a body one byte at a time holds its connection forever: Fastify
+ * sets Node's `requestTimeout` to 0 unless told otherwise. The request limit is the generous one
+ * (a bulk voucher import streams megabytes); FDO messages have a much shorter one of their own
+ * (see `fdoRoutes`' `bodyTimeoutMs`).
+ */
+export const DEFAULT_TIMEOUTS: ServerTimeouts = { headersMs: 15_000, requestMs: 300_000, idleMs: 60_000 };
+
 export function createApp(options: AppOptions): FastifyInstance {
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const serverTimeouts = { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: 1000 };
   const app = Fastify({
     ...(options.loggerInstance !== undefined
       ? { loggerInstance: options.loggerInstance }
       : { logger: options.logger === false ? false : loggerOptions(options.service, process.env, options.log) }),
     bodyLimit: options.bodyLimit ?? FDO_MAX_MESSAGE_SIZE,
-    ...(options.https == null ? {} : { https: options.https }),
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.idleMs,
+    // Node checks the header and request deadlines on this interval (default 30 s). With TLS the same
+    // server options go to https.createServer.
+    ...(options.https == null ? { http: serverTimeouts } : { https: { ...options.https, ...serverTimeouts } }),
   }) as unknown as FastifyInstance;
   const routes: RegisteredRoute[] = [];
   app.decorate('routeList', routes);

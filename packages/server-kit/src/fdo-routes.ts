@@ -60,7 +60,12 @@ export interface FdoRoutesOptions {
   onStart?: (protocol: SessionProtocol) => void;
   /** Called once per session outcome (completed or failed), for the service's own metrics. */
   onOutcome?: (outcome: SessionOutcome) => void;
+  /** Time a client has to send one message, body included; a slower one is cut off. Default 10 s. */
+  bodyTimeoutMs?: number;
 }
+
+/** FDO messages are at most 64 KiB: 10 s is ample on any link, and bounds a slowloris sender. */
+export const FDO_BODY_TIMEOUT_MS = 10_000;
 
 function bearer(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
@@ -194,6 +199,22 @@ export async function fdoRoutes(app: FastifyInstance, options: FdoRoutesOptions)
   const served = new Set(options.messageTypes);
   // Accept any content type here so a wrong one gets an FDO error instead of Fastify's 415.
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  // A client trickling its body holds a socket and a parser: cut it off at the deadline (the
+  // server-wide request timeout is longer, for bulk uploads on the management routes).
+  const deadlines = new WeakMap<object, NodeJS.Timeout>();
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? FDO_BODY_TIMEOUT_MS;
+  const clear = (request: { raw: object }) => clearTimeout(deadlines.get(request.raw));
+  app.addHook('onRequest', async (request) => {
+    const timer = setTimeout(() => {
+      request.log.warn({ bodyTimeoutMs }, 'FDO message not received in time; connection closed');
+      request.raw.destroy();
+    }, bodyTimeoutMs);
+    timer.unref();
+    deadlines.set(request.raw, timer);
+  });
+  app.addHook('preValidation', async (request) => clear(request));
+  app.addHook('onResponse', async (request) => clear(request));
 
   app.setErrorHandler((err, request, reply) => {
     const type = Number((request.params as { type?: string } | undefined)?.type);

@@ -1,9 +1,18 @@
-export { createApp, listen, FDO_MAX_MESSAGE_SIZE, type AppOptions, type RegisteredRoute } from './app.js';
+export {
+  createApp,
+  listen,
+  DEFAULT_TIMEOUTS,
+  FDO_MAX_MESSAGE_SIZE,
+  type AppOptions,
+  type RegisteredRoute,
+  type ServerTimeouts,
+} from './app.js';
 export { DOCS_PATH, OPENAPI_PATH } from './openapi.js';
 export { databaseReadiness, Readiness, type ReadinessCheck } from './health.js';
 export { loggerOptions, type LogSettings } from './logger.js';
 export {
   ERROR_MSG_TYPE,
+  FDO_BODY_TIMEOUT_MS,
   FDO_PROTOCOL_VERSION,
   fdoRoutes,
   type FdoRequest,
@@ -11,7 +20,7 @@ export {
   type FdoResponse,
   type FdoRoutesOptions,
 } from './fdo-routes.js';
-export { closesSession, type SessionOutcome, type SessionProtocol } from './fdo-sessions.js';
+export { closesSession, protocolToken, type SessionOutcome, type SessionProtocol } from './fdo-sessions.js';
 export {
   addMetrics,
   DURATION_BUCKETS,

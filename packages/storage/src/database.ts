@@ -13,6 +13,7 @@ import pg from 'pg';
 import sqliteClient from '../generated/sqlite/index.js';
 import postgresClient from '../generated/postgresql/index.js';
 import { loadMigrations, migratePostgres, migrateSqlite, type Migration, type Provider } from './migrate.js';
+import { postgresDriver, sqliteDriver, type SqlDriver } from './sql.js';
 
 /**
  * The Prisma client type. Both generated clients (SQLite and PostgreSQL) have the same models and
@@ -23,6 +24,8 @@ export type { Prisma } from '../generated/sqlite/index.js';
 
 export interface Database {
   prisma: PrismaClient;
+  /** The bare driver on the same database, for protocol hot paths only (see sql.ts). */
+  sql: SqlDriver;
   provider: Provider;
   /** The URL without its password, for logs. */
   displayUrl: string;
@@ -83,7 +86,14 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     const prisma = new sqliteClient.PrismaClient({
       adapter: new PrismaBetterSQLite3({ url: `file:${path}`, timeout: 10_000 }),
     });
-    return { prisma, provider, displayUrl, close: () => prisma.$disconnect() };
+    const sql = sqliteDriver(BetterSqlite3, path);
+    return {
+      prisma,
+      sql,
+      provider,
+      displayUrl,
+      close: () => Promise.all([prisma.$disconnect(), sql.close()]).then(() => {}),
+    };
   }
   if (options.migrate !== false) {
     const client = new pg.Client({ connectionString: url });
@@ -101,7 +111,14 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   const prisma = new postgresClient.PrismaClient({
     adapter: new PrismaPg({ connectionString: url, max: options.poolSize ?? 10 }),
   }) as unknown as PrismaClient;
-  return { prisma, provider, displayUrl, close: () => prisma.$disconnect() };
+  const sql = postgresDriver(url, options.poolSize ?? 10);
+  return {
+    prisma,
+    sql,
+    provider,
+    displayUrl,
+    close: () => Promise.all([prisma.$disconnect(), sql.close()]).then(() => {}),
+  };
 }
 
 export interface MigrationStatus {

@@ -129,7 +129,7 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
     ...(random === undefined ? {} : { random }),
   });
   const tokens = new ApiTokenStore(db.prisma, SERVICE);
-  const to2Sessions = new To2SessionStore(db.prisma);
+  const to2Sessions = new To2SessionStore(db.sql);
   const to2 = new OwnerTo2State({ vouchers, devices, sessions: to2Sessions, keys, log: app.log, now });
   app.decorate('owner', {
     config,

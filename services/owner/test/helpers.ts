@@ -129,6 +129,8 @@ export async function startOwner(
 export interface MakeOptions {
   owner?: PublicKeyDer;
   rvUrls?: string[];
+  /** RV info as given, instead of `rvUrls`. */
+  rvInfo?: RendezvousInfo;
   deviceInfo?: string;
   extend?: boolean;
 }
@@ -192,7 +194,7 @@ export async function voucherFactory(
     make(o = {}) {
       const header = OVHeader.create({
         guid: newGuid(nodeCrypto),
-        rvInfo: RendezvousInfo.fromUrls(...(o.rvUrls ?? options.rvUrls ?? ['http://127.0.0.1:8040'])),
+        rvInfo: o.rvInfo ?? RendezvousInfo.fromUrls(...(o.rvUrls ?? options.rvUrls ?? ['http://127.0.0.1:8040'])),
         deviceInfo: o.deviceInfo ?? 'owner-test-device',
         publicKey: mfgPublic,
         certChainHash: chainHash,

@@ -5,6 +5,8 @@ import {
   OwnershipVoucher,
   privateKeyToPem,
   readVoucherPem,
+  RendezvousInfo,
+  RVVariable,
   voucherToPem,
 } from '@fdo/protocol';
 import { certificatesToPem } from '@fdo/protocol/x509';
@@ -169,6 +171,25 @@ onEachDatabase(t, 'with device CAs configured, a chain from another CA is reject
   });
   t.match(res.json, { imported: 1, rejected: 1 });
   t.match(res.json.results[1].reason, /leads to none of the configured device CAs/);
+});
+
+onEachDatabase(t, 'TO0 targets: owner-side rendezvous directives, not RVBypass (the owner itself)', async (t, db) => {
+  const owner = await startOwner(t, { databaseUrl: db.url, keysDir });
+  const [rv] = RendezvousInfo.fromUrls('http://rv.example:8040').directives;
+  const [direct] = RendezvousInfo.fromUrls('http://owner.example:8042').directives;
+  const [devOnly] = RendezvousInfo.fromUrls('http://rv-dev.example:8040').directives;
+  const rvInfo = new RendezvousInfo([
+    [...direct!, { variable: RVVariable.Bypass }],
+    rv!,
+    [...devOnly!, { variable: RVVariable.DevOnly }],
+  ]);
+  const ov = factory.make({ rvInfo });
+  t.equal((await owner.api('POST', '/vouchers', { raw: voucherToPem(ov) })).json.imported, 1);
+  const device = (await owner.api('GET', `/devices/${formatGuid(ov.guid)}`)).json;
+  t.same(
+    device.rendezvous.map((r: Json) => r.url),
+    ['http://rv.example:8040'],
+  );
 });
 
 onEachDatabase(t, 'an upload over the size limit is refused with 413', async (t, db) => {

@@ -79,7 +79,7 @@ export function build(options: BuildOptions = {}): FastifyInstance {
     const db = await openDatabase({ url: config.databaseUrl });
     app.addHook('onClose', () => db.close());
     app.readiness.add('database', databaseReadiness(db));
-    const registrations = new RendezvousStore(db.prisma);
+    const registrations = new RendezvousStore(db.prisma, db.sql);
     const trust = new TrustStore(db.prisma);
     const tokens = new ApiTokenStore(db.prisma, SERVICE);
     const sealer = new SealedTokens(await sealingSecrets(config, db), { context: 'rendezvous-session', now });

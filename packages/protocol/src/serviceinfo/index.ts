@@ -4,3 +4,5 @@ export * from './devmod.js';
 export * from './owner-driver.js';
 export * from './device-driver.js';
 export * from './select.js';
+export * from './chunk.js';
+export * from './modules/index.js';

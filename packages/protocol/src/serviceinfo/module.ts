@@ -30,7 +30,11 @@ export interface DeviceFacts {
 
 export interface OwnerModuleContext {
   readonly device: DeviceFacts;
-  /** The largest encoded size one ServiceInfoKeyVal may take ([key, bstr value]): chunk data to fit. */
+  /**
+   * The largest encoded size one ServiceInfoKeyVal may take ([key, bstr value]). A larger value is
+   * split across entries by the driver (chunk.ts); modules that stream data (fdo.download:data)
+   * size their messages to fit so that each stays one whole message.
+   */
   readonly budget: number;
 }
 
@@ -61,16 +65,34 @@ export interface OwnerServiceInfoModule<S extends JsonValue = JsonValue> {
   result?(state: S): JsonValue;
 }
 
+/** What a device module knows of the exchange. */
+export interface DeviceModuleContext {
+  /**
+   * The largest encoded size one ServiceInfoKeyVal may take in the device's ServiceInfo (from the
+   * owner's maxDeviceServiceInfoSz). Larger values are split by the driver; modules that stream
+   * data (fdo.upload:data, fdo.command:stdout) size each message to fit.
+   */
+  readonly budget: number;
+}
+
+/** Replies a device module sends, if any. */
+export type DeviceModuleReplies = readonly ServiceInfoMessage[] | void;
+
 /** A device-side ServiceInfo module: handles "name:message" from the owner and may answer. */
 export interface DeviceServiceInfoModule {
   readonly name: string;
-  /** The owner sent `name:active` (true to start the module, false to stop it). */
-  activate?(active: boolean): void | Promise<void>;
+  /**
+   * The owner sent `name:active` (true to start the module, false to stop it). A module whose
+   * protocol starts on the device side (fdo.csr) returns its first requests here; they follow the
+   * driver's `name:active` answer.
+   */
+  activate?(active: boolean, ctx: DeviceModuleContext): DeviceModuleReplies | Promise<DeviceModuleReplies>;
   /** One owner message for this active module; returns the replies to send, if any. */
   receive(
     message: string,
     value: unknown,
-  ): readonly ServiceInfoMessage[] | void | Promise<readonly ServiceInfoMessage[] | void>;
+    ctx: DeviceModuleContext,
+  ): DeviceModuleReplies | Promise<DeviceModuleReplies>;
   /** What the module achieved, returned by the device's TO2 as its ServiceInfo result. */
   result?(): unknown;
 }

@@ -17,7 +17,8 @@
 import { fromHex, toHex } from '../cbor/bytes.js';
 import { encode } from '../cbor/codec.js';
 import { InternalServerError, InvalidMessageError } from '../errors.js';
-import { kvValue, packServiceInfo, splitKey, type ServiceInfo, type ServiceInfoKV } from '../types/service-info.js';
+import { packServiceInfo, splitKey, type ServiceInfo, type ServiceInfoKV } from '../types/service-info.js';
+import { joinValues, splitValue } from './chunk.js';
 import { parseDevmod, type DevmodFacts } from './devmod.js';
 import type { DeviceFacts, JsonValue, OwnerModuleContext, OwnerServiceInfoModule } from './module.js';
 
@@ -130,12 +131,12 @@ async function runRound(
     return out;
   }
   const moduleCtx: OwnerModuleContext = { device: factsOf(st, ctx), budget: ctx.budget - 1 };
-  for (const kv of batch) {
-    const { module, message } = splitKey(kv.key);
+  // Values larger than one entry arrive split across consecutive entries with the same key (chunk.ts).
+  for (const { key, value } of joinValues(batch)) {
+    const { module, message } = splitKey(key);
     const entry = st.modules.find((m) => m.name === module);
     // Entries for devmod or for modules we did not open are ignored (§3.8.1).
     if (entry === undefined) continue;
-    const value = kvValue(kv);
     if (message === 'active') {
       if (entry.phase === 'activating') entry.phase = value === true ? 'active' : 'inactive';
       continue;
@@ -151,7 +152,9 @@ async function runRound(
     const result = await moduleOf(ctx, entry.name).produce(entry.state, moduleCtx);
     entry.state = result.state;
     if (result.done) entry.phase = 'done';
-    for (const m of result.messages) out.push({ key: `${entry.name}:${m.message}`, value: encode(m.value) });
+    for (const m of result.messages) {
+      out.push(...splitValue(`${entry.name}:${m.message}`, encode(m.value), moduleCtx.budget));
+    }
   }
   return out;
 }

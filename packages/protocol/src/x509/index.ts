@@ -2,4 +2,5 @@
 export * from './csr.js';
 export * from './certificate.js';
 export * from './chain.js';
+export * from './pkcs7.js';
 export { hashAlgOf, importSigningKey, signingAlgorithmFor } from './webcrypto.js';

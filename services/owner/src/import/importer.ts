@@ -157,7 +157,11 @@ export class VoucherImporter {
       ownerKeySha256: ours.sha256,
       manufacturerKeySha256: fingerprint(ov.header.publicKey.toDer().spki),
       entryCount: ov.entries.length,
-      rvUrls: ov.header.rvInfo.ownerEndpoints().map(endpointUrl),
+      // An RVBypass directive names the owner itself (§3.7): there is no rendezvous server to register at.
+      rvUrls: ov.header.rvInfo
+        .ownerEndpoints()
+        .filter((e) => e.bypass !== true)
+        .map(endpointUrl),
     };
   }
 

@@ -1,8 +1,8 @@
 /**
- * Registrations (TO0 writes, TO1 reads) and spent session nonces, on Prisma (SQLite or PostgreSQL).
+ * Registrations (TO0 writes, TO1 reads) and spent session nonces (SQLite or PostgreSQL).
  * TO1's hot path is {@link RendezvousStore.lookup}: one point read by primary key, three columns.
- * @NOTE a driver-level implementation of the same interfaces can replace this where Prisma's per-query
- * cost dominates (issue 8).
+ * The protocol paths (register, lookup, consume) use the bare driver (`db.sql`): through Prisma, the
+ * query cost several times the CPU of the rest of a TO1 message (issue 8). The admin paths stay on Prisma.
  */
 import {
   formatGuid,
@@ -16,7 +16,7 @@ import {
   type RvRegistration,
   type To1ReplayGuard,
 } from '@fdo/protocol';
-import type { PrismaClient } from '@fdo/storage';
+import { isSqlUniqueViolation, sqlDate, type PrismaClient, type SqlDriver } from '@fdo/storage';
 
 /** A GUID's registration as the admin API shows it: never the voucher, nor the to1d. */
 export interface RegistrationStatus {
@@ -40,56 +40,59 @@ export function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === 'P2002';
 }
 
-/** A copy on its own ArrayBuffer, the form Prisma's Bytes fields take. */
-const bytes = (b: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(b);
-
 export class RendezvousStore implements RegistrationStore, RegistrationLookup, To1ReplayGuard {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly sql: SqlDriver,
+  ) {}
 
+  /**
+   * Spends the nonce first: a nonce already spent (unique key) stores nothing. Should the registration
+   * write then fail, the nonce stays spent and the owner's TO0 fails: it runs TO0 again with a new one.
+   */
   async register(registration: RvRegistration, nonce: ConsumedNonce): Promise<boolean> {
-    const guid = formatGuid(registration.guid);
-    const data = {
-      to1d: bytes(registration.to1d),
-      deviceKey: bytes(registration.deviceKey.spki),
-      ownerKeyFingerprint: registration.ownerKeyFingerprint,
-      voucherHeaderHash: bytes(registration.voucherHeaderHash),
-      voucherEntryHash: bytes(registration.voucherEntryHash),
-      waitSeconds: registration.waitSeconds,
-      registeredAt: new Date(),
-      expiresAt: registration.expiresAt,
-    };
-    try {
-      // One transaction: a nonce already spent (unique key) rolls the registration back.
-      await this.prisma.$transaction([
-        this.prisma.rvUsedNonce.create({ data: { nonce: toHex(nonce.nonce), expiresAt: nonce.expiresAt } }),
-        this.prisma.rvRegistration.upsert({ where: { guid }, create: { guid, ...data }, update: data }),
-      ]);
-      return true;
-    } catch (err) {
-      if (isUniqueViolation(err)) return false;
-      throw err;
-    }
+    if (!(await this.consume(nonce.nonce, nonce.expiresAt))) return false;
+    await this.sql.execute(
+      `INSERT INTO "rv_registration" ("guid", "to1d", "device_key", "owner_key_fingerprint", "voucher_header_hash",
+         "voucher_entry_hash", "wait_seconds", "registered_at", "expires_at")
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT ("guid") DO UPDATE SET "to1d" = excluded."to1d", "device_key" = excluded."device_key",
+         "owner_key_fingerprint" = excluded."owner_key_fingerprint", "voucher_header_hash" = excluded."voucher_header_hash",
+         "voucher_entry_hash" = excluded."voucher_entry_hash", "wait_seconds" = excluded."wait_seconds",
+         "registered_at" = excluded."registered_at", "expires_at" = excluded."expires_at"`,
+      [
+        formatGuid(registration.guid),
+        registration.to1d,
+        registration.deviceKey.spki,
+        registration.ownerKeyFingerprint,
+        registration.voucherHeaderHash,
+        registration.voucherEntryHash,
+        registration.waitSeconds,
+        new Date(),
+        registration.expiresAt,
+      ],
+    );
+    return true;
   }
 
   async lookup(guid: Guid): Promise<RvRedirectRecord | null> {
-    const row = await this.prisma.rvRegistration.findUnique({
-      where: { guid: formatGuid(guid) },
-      select: { to1d: true, deviceKey: true, expiresAt: true },
-    });
-    if (row === null) return null;
-    return {
-      to1d: new Uint8Array(row.to1d),
-      deviceKey: { spki: new Uint8Array(row.deviceKey) },
-      expiresAt: row.expiresAt,
-    };
+    const [row] = await this.sql.query<{ to1d: Uint8Array; device_key: Uint8Array; expires_at: unknown }>(
+      `SELECT "to1d", "device_key", "expires_at" FROM "rv_registration" WHERE "guid" = $1`,
+      [formatGuid(guid)],
+    );
+    if (row === undefined) return null;
+    return { to1d: row.to1d, deviceKey: { spki: row.device_key }, expiresAt: sqlDate(row.expires_at) };
   }
 
   async consume(nonce: Nonce, expiresAt: Date): Promise<boolean> {
     try {
-      await this.prisma.rvUsedNonce.create({ data: { nonce: toHex(nonce), expiresAt } });
+      await this.sql.execute(`INSERT INTO "rv_used_nonce" ("nonce", "expires_at") VALUES ($1, $2)`, [
+        toHex(nonce),
+        expiresAt,
+      ]);
       return true;
     } catch (err) {
-      if (isUniqueViolation(err)) return false;
+      if (isSqlUniqueViolation(err)) return false;
       throw err;
     }
   }

@@ -187,8 +187,9 @@ async function runTO2Steps(send: Send, input: RunTO2Input): Promise<TO2Result> {
       await send(MsgType.TO2DeviceServiceInfoReady, tunnel.encrypt(ready), MsgType.TO2OwnerServiceInfoReady),
     ),
   );
-  const driver = serviceInfoDriver(input);
-  await serviceInfoLoop(send, tunnel, driver, sizes.maxDeviceServiceInfoSz ?? DEFAULT_SERVICE_INFO_SIZE, input);
+  const maxDeviceServiceInfoSz = sizes.maxDeviceServiceInfoSz ?? DEFAULT_SERVICE_INFO_SIZE;
+  const driver = serviceInfoDriver(input, maxDeviceServiceInfoSz);
+  await serviceInfoLoop(send, tunnel, driver, maxDeviceServiceInfoSz, input);
 
   const done2 = decodeTO2Done2(
     tunnel.decrypt(
@@ -210,14 +211,17 @@ async function runTO2Steps(send: Send, input: RunTO2Input): Promise<TO2Result> {
 }
 
 /** The device's ServiceInfo driver, reporting each `module:active` answer as progress. */
-function serviceInfoDriver(input: RunTO2Input): DeviceServiceInfoDriver {
+function serviceInfoDriver(input: RunTO2Input, maxDeviceServiceInfoSz: number): DeviceServiceInfoDriver {
   const onProgress = input.onProgress;
-  return new DeviceServiceInfoDriver(
-    input.devmod,
-    input.serviceInfoModules ?? [],
-    onProgress &&
-      ((module, requested, active) => onProgress({ step: 'service-info-module', module, requested, active })),
-  );
+  return new DeviceServiceInfoDriver(input.devmod, input.serviceInfoModules ?? [], {
+    maxDeviceServiceInfoSz,
+    ...(onProgress === undefined
+      ? {}
+      : {
+          onActivation: (module: string, requested: boolean, active: boolean) =>
+            onProgress({ step: 'service-info-module', module, requested, active }),
+        }),
+  });
 }
 
 /** §5.5.3: the owner's signature, nonce, hello-device hash, GUID, HMAC and manufacturer key. */

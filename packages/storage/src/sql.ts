@@ -1,0 +1,137 @@
+/**
+ * The driver beneath Prisma, for the few protocol hot paths where Prisma's per-query cost dominates a
+ * message (issue 8: a TO2 message spent most of its CPU in Prisma's query compiler). Same tables, same
+ * migrations, same value formats as Prisma writes them; Prisma stays for the schema, the migrations
+ * and everything else.
+ *
+ * SQL is written once for both databases: `$1, $2…` placeholders in order, portable syntax, quoted
+ * snake_case column names as in the migrations. Values: string, number, bigint, boolean, Uint8Array,
+ * Date, null. Rows come back keyed by column name; byte columns as Uint8Array; date columns as
+ * whatever the driver gives (use {@link sqlDate}).
+ *
+ * SQLite: a second better-sqlite3 connection to the same file (WAL), from the same copy of the module
+ * as Prisma's adapter (see database.ts). It never waits for a lock synchronously — that would block
+ * the event loop while Prisma's own connection, on the same thread, holds the lock across an await —
+ * but retries asynchronously while the database is busy.
+ */
+import type BetterSqlite3Module from 'better-sqlite3';
+import pg from 'pg';
+
+export type SqlValue = string | number | bigint | boolean | Uint8Array | Date | null;
+export type SqlRow = Record<string, unknown>;
+
+export interface SqlDriver {
+  readonly provider: 'sqlite' | 'postgresql';
+  /** The rows of a query. */
+  query<T extends SqlRow = SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  /** Runs a statement; resolves with the number of rows it changed. */
+  execute(sql: string, params?: readonly SqlValue[]): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** A date column's value as a Date, whichever driver read it (Prisma's SQLite format is ISO 8601 text). */
+export function sqlDate(value: unknown): Date {
+  if (value instanceof Date) return value;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint')
+    return new Date(typeof value === 'bigint' ? Number(value) : value);
+  throw new TypeError(`not a date column value: ${String(value)}`);
+}
+
+/** True for a unique or primary-key violation, on either database. */
+export function isSqlUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/** `$1, $2…` in order → `?` (SQLite binds positionally). */
+function toSqlitePlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\$(\d+)/g, (_, d: string) => {
+    if (Number(d) !== ++n) throw new Error(`SQL placeholders must be $1, $2… in order: ${sql}`);
+    return '?';
+  });
+}
+
+function sqliteValue(v: SqlValue): unknown {
+  if (v instanceof Date) return v.toISOString().replace('Z', '+00:00'); // as Prisma's adapter writes it
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  return v;
+}
+
+/** PostgreSQL `timestamp(3)` (no time zone) holds UTC, as Prisma writes it: never the local time. */
+function pgValue(v: SqlValue): unknown {
+  if (v instanceof Date) return v.toISOString().replace('Z', '');
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  return v;
+}
+
+const TIMESTAMP_OID = 1114;
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === TIMESTAMP_OID
+      ? (text: string) => new Date(`${text.replace(' ', 'T')}Z`)
+      : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+};
+
+function rowBytes(row: SqlRow): SqlRow {
+  for (const k in row) {
+    const v = row[k];
+    if (Buffer.isBuffer(v)) row[k] = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  }
+  return row;
+}
+
+export function postgresDriver(url: string, poolSize: number): SqlDriver {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes });
+  return {
+    provider: 'postgresql',
+    async query<T extends SqlRow>(sql: string, params: readonly SqlValue[] = []) {
+      const res = await pool.query(sql, params.map(pgValue));
+      return res.rows.map(rowBytes) as T[];
+    },
+    async execute(sql, params = []) {
+      const res = await pool.query(sql, params.map(pgValue));
+      return res.rowCount ?? 0;
+    },
+    close: () => pool.end(),
+  };
+}
+
+const BUSY_RETRY_MS = 10_000;
+
+export function sqliteDriver(Sqlite: typeof BetterSqlite3Module, path: string): SqlDriver {
+  const db = new Sqlite(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 0');
+  const statements = new Map<string, BetterSqlite3Module.Statement>();
+  const statement = (sql: string) => {
+    let s = statements.get(sql);
+    if (s === undefined) statements.set(sql, (s = db.prepare(toSqlitePlaceholders(sql))));
+    return s;
+  };
+  async function run<R>(fn: () => R): Promise<R> {
+    const end = Date.now() + BUSY_RETRY_MS;
+    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+      try {
+        return fn();
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if ((code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') || Date.now() > end) throw err;
+      }
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+  return {
+    provider: 'sqlite',
+    query<T extends SqlRow>(sql: string, params: readonly SqlValue[] = []) {
+      return run(() => (statement(sql).all(...params.map(sqliteValue)) as SqlRow[]).map(rowBytes) as T[]);
+    },
+    execute(sql, params = []) {
+      return run(() => statement(sql).run(...params.map(sqliteValue)).changes);
+    },
+    close: async () => {
+      db.close();
+    },
+  };
+}
