@@ -56,12 +56,12 @@ export interface FdoRoutesOptions {
   responder: FdoResponder;
   /** The request message types this service answers (e.g. 10 and 12 for DI). */
   messageTypes: readonly number[];
+  /** Time a client has to send one message, body included; a slower one is cut off. Default 10 s. */
+  bodyTimeoutMs?: number;
   /** Called when a message opens a session (DI.AppStart, TO0.Hello, TO1.HelloRV, TO2.HelloDevice). */
   onStart?: (protocol: SessionProtocol) => void;
   /** Called once per session outcome (completed or failed), for the service's own metrics. */
   onOutcome?: (outcome: SessionOutcome) => void;
-  /** Time a client has to send one message, body included; a slower one is cut off. Default 10 s. */
-  bodyTimeoutMs?: number;
 }
 
 /** FDO messages are at most 64 KiB: 10 s is ample on any link, and bounds a slowloris sender. */

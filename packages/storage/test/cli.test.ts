@@ -11,6 +11,9 @@ async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
   return { code, stdout, stderr };
 }
 
+// Databases first: a subtest that ends while they are being made would let tap end the root test.
+const targets = await databaseTargets(t);
+
 t.test('usage errors exit 2 and say what is missing', async (t) => {
   t.match(await run([]), { code: 2, stderr: /fdo-db migrate/ });
   t.match(await run(['migrate']), { code: 2, stderr: /pass --url or set FDO_DATABASE_URL/ });
@@ -18,7 +21,7 @@ t.test('usage errors exit 2 and say what is missing', async (t) => {
   t.match(await run(['migrate', '--url', 'mysql://x:secret@h/db']), { code: 1, stderr: /not supported/ });
 });
 
-for (const db of await databaseTargets(t)) {
+for (const db of targets) {
   t.test(`${db.name}: status shows pending, migrate applies, status shows applied`, async (t) => {
     const before = await run(['status'], { FDO_DATABASE_URL: db.url });
     t.equal(before.code, 0, before.stderr);

@@ -63,15 +63,6 @@ export interface BuildOptions extends ConfigOverrides {
    * `forDevices(module, { tags, guids, devmod })` from `@fdo/protocol/serviceinfo` restricts one.
    */
   serviceInfoModules?: readonly OwnerServiceInfoModule[];
-  /** TO2 limits; defaults as in the protocol package. */
-  to2?: {
-    /** maxOwnerMessageSize announced in TO2.ProveOVHdr (default 65535). */
-    maxOwnerMessageSize?: number;
-    /** maxDeviceServiceInfoSz announced in TO2.OwnerServiceInfoReady (default 1300). */
-    maxDeviceServiceInfoSize?: number;
-    /** Idle time before a TO2 session is refused and swept (default 300 s). */
-    sessionTtlSeconds?: number;
-  };
 }
 
 /** How often expired TO2 sessions are deleted. */
@@ -98,7 +89,7 @@ function readDeviceCas(files: readonly string[]): Uint8Array[] {
  * `options` taking precedence. Throws ConfigError, or an Error naming the file at fault.
  */
 export async function build(options: BuildOptions = {}): Promise<FastifyInstance> {
-  const { now = Date.now, random, serviceInfoModules = [], to2: to2Limits = {}, ...overrides } = options;
+  const { now = Date.now, random, serviceInfoModules = [], ...overrides } = options;
   const config = loadConfig(process.env, overrides);
   const deviceCas = readDeviceCas(config.deviceCaFiles);
   const tls = loadTls(config.tls, 'FDO_OWNER');
@@ -151,11 +142,7 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
       state: to2,
       serviceInfoModules,
       now,
-      ...(to2Limits.maxOwnerMessageSize === undefined ? {} : { maxOwnerMessageSize: to2Limits.maxOwnerMessageSize }),
-      ...(to2Limits.maxDeviceServiceInfoSize === undefined
-        ? {}
-        : { maxDeviceServiceInfoSize: to2Limits.maxDeviceServiceInfoSize }),
-      ...(to2Limits.sessionTtlSeconds === undefined ? {} : { sessionTtlSeconds: to2Limits.sessionTtlSeconds }),
+      ...config.to2,
     }),
     messageTypes: TO2_REQUEST_TYPES,
     onStart: () => metrics.onboardings.inc({ result: 'started' }),

@@ -41,6 +41,13 @@ export interface To0Config {
   batchSize: number;
 }
 
+/** TO2 limits (FDO 1.1 §5.5.3, §3.9). */
+export interface To2Config {
+  maxOwnerMessageSize: number;
+  maxDeviceServiceInfoSize: number;
+  sessionTtlSeconds: number;
+}
+
 export interface OwnerConfig {
   host: string;
   port: number;
@@ -57,6 +64,7 @@ export interface OwnerConfig {
   to2Addresses: string[];
   importMaxBytes: number;
   to0: To0Config;
+  to2: To2Config;
   logger: boolean;
   logLevel: string;
   logFormat: 'json' | 'pretty' | null;
@@ -173,11 +181,32 @@ export const CONFIG_SCHEMA = defineConfig('owner', 'FDO_OWNER_CONFIG', {
     default: 8,
     description: 'TO0 runs in flight per instance',
   }),
+  to2MaxMessageSize: setting(kinds.int(1300, 65_535, 'a number of bytes'), {
+    env: 'FDO_OWNER_TO2_MAX_MESSAGE_SIZE',
+    file: 'to2.maxOwnerMessageSize',
+    default: 65_535,
+    description: 'maxOwnerMessageSize sent in TO2.ProveOVHdr; a larger device message fails the session',
+  }),
+  to2MaxServiceInfoSize: setting(kinds.int(256, 65_535, 'a number of bytes'), {
+    env: 'FDO_OWNER_TO2_MAX_SERVICE_INFO_SIZE',
+    file: 'to2.maxDeviceServiceInfoSize',
+    default: 1300,
+    description: 'maxDeviceServiceInfoSz sent in TO2.OwnerServiceInfoReady (§3.9)',
+  }),
+  to2SessionTtlSeconds: setting(kinds.duration(10, 3600), {
+    env: 'FDO_OWNER_TO2_SESSION_TTL_SECONDS',
+    file: 'to2.sessionTtlSeconds',
+    default: 300,
+    description: 'idle time after which a TO2 session is refused and swept',
+  }),
   ...accessSettings('FDO_OWNER'),
   ...loggingSettings,
 });
 
-export type ConfigOverrides = Partial<Omit<OwnerConfig, 'to0'>> & { to0?: Partial<To0Config> };
+export type ConfigOverrides = Partial<Omit<OwnerConfig, 'to0' | 'to2'>> & {
+  to0?: Partial<To0Config>;
+  to2?: Partial<To2Config>;
+};
 
 /** The configuration from `env` (and `FDO_OWNER_CONFIG`), with `overrides` winning. Throws {@link ConfigError}. */
 export function loadConfig(env: Env = process.env, o: ConfigOverrides = {}): OwnerConfig {
@@ -188,7 +217,7 @@ export function loadConfig(env: Env = process.env, o: ConfigOverrides = {}): Own
   const dataDir = o.dataDir ?? v.dataDir;
   const derived = (key: 'databaseUrl' | 'keysDir', fallback: string) =>
     sources[key] === 'default' ? fallback : v[key];
-  const { to0: to0Overrides, ...rest } = o;
+  const { to0: to0Overrides, to2: to2Overrides, ...rest } = o;
   const fromSettings: OwnerConfig = {
     host: v.host,
     port: v.port,
@@ -211,6 +240,12 @@ export function loadConfig(env: Env = process.env, o: ConfigOverrides = {}): Own
       leaseSeconds: 120,
       batchSize: 200,
       ...to0Overrides,
+    },
+    to2: {
+      maxOwnerMessageSize: v.to2MaxMessageSize,
+      maxDeviceServiceInfoSize: v.to2MaxServiceInfoSize,
+      sessionTtlSeconds: v.to2SessionTtlSeconds,
+      ...to2Overrides,
     },
     logger: v.logLevel !== 'silent',
     logLevel: v.logLevel,
