@@ -21,6 +21,7 @@ import {
   type SessionCrypto,
   type To2OwnerSession,
 } from '@fdo/protocol';
+import { protocolToken } from '@fdo/server-kit';
 import { captureBefore, type RawReply } from './capture.js';
 import {
   manufacture,
@@ -118,18 +119,16 @@ function checkSealed(replyType: number, reply: RawReply, tunnel: SessionCrypto |
 
 const devmod = { os: 'Linux', arch: 'x86_64', version: '6.1', device: 'fuzz', sn: 'SN-FUZZ' };
 
-/** The protocol's own token inside the envelope fdoRoutes hands out (`s1.<protocol>.<start>.<guid>.<token>`). */
-const innerToken = (token: string): string => (token.startsWith('s1.') ? token.split('.').slice(4).join('.') : token);
-
 /** A stored DI session row, put back after a refused DI.SetHMAC deleted it (§5.1). */
 async function diSessionRewinder(p: Platform, token: string) {
-  const where = { id: sha256Hex(innerToken(token)) };
+  // The stores key sessions by the protocol's token, inside the transport's envelope (server-kit).
+  const where = { id: sha256Hex(protocolToken(token)) };
   const row = await p.store.prisma.mfgDiSession.findUniqueOrThrow({ where });
   return async () => void (await p.store.prisma.mfgDiSession.upsert({ where, create: row, update: row }));
 }
 
 async function to2SessionOf(p: Platform, token: string) {
-  const where = { tokenSha256: sha256Hex(innerToken(token)) };
+  const where = { tokenSha256: sha256Hex(protocolToken(token)) };
   const row = await p.store.prisma.ownerTo2Session.findUniqueOrThrow({ where });
   const rewind = async () => void (await p.store.prisma.ownerTo2Session.upsert({ where, create: row, update: row }));
   return { row, rewind, session: JSON.parse(row.session) as To2OwnerSession };

@@ -64,6 +64,7 @@ export const DEFAULT_TIMEOUTS: ServerTimeouts = { headersMs: 15_000, requestMs: 
 
 export function createApp(options: AppOptions): FastifyInstance {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const serverTimeouts = { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: 1000 };
   const app = Fastify({
     ...(options.loggerInstance !== undefined
       ? { loggerInstance: options.loggerInstance }
@@ -71,9 +72,9 @@ export function createApp(options: AppOptions): FastifyInstance {
     bodyLimit: options.bodyLimit ?? FDO_MAX_MESSAGE_SIZE,
     requestTimeout: timeouts.requestMs,
     connectionTimeout: timeouts.idleMs,
-    // Node checks the header and request deadlines on this interval (default 30 s).
-    http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: 1000 },
-    ...(options.https == null ? {} : { https: options.https }),
+    // Node checks the header and request deadlines on this interval (default 30 s). With TLS the same
+    // server options go to https.createServer.
+    ...(options.https == null ? { http: serverTimeouts } : { https: { ...options.https, ...serverTimeouts } }),
   }) as unknown as FastifyInstance;
   const routes: RegisteredRoute[] = [];
   app.decorate('routeList', routes);

@@ -11,6 +11,7 @@
 import {
   decodeErrorMessage,
   encodeErrorMessage,
+  ErrorCode,
   errorMessageFrom,
   FdoError,
   InvalidMessageError,
@@ -104,13 +105,15 @@ function recordOutcome(
 ): void {
   if (session.protocol === null) return;
   const now = Date.now();
+  // A refused token (error 1) may not be ours: what its envelope claims (GUID, start) is not believed.
+  const refusedToken = result.failure?.code === ErrorCode.InvalidJwtToken && !session.opening;
   const outcome: SessionOutcome = {
     protocol: session.protocol,
-    guid: result.guid,
+    guid: refusedToken ? null : result.guid,
     step: messageTypeInfo(msgType)?.name ?? messageName(msgType),
     outcome: result.failure === undefined ? 'completed' : 'failed',
     ...(result.failure === undefined ? {} : { errorCode: result.failure.code, reason: result.failure.message }),
-    durationMs: session.startedAt === null ? null : now - session.startedAt,
+    durationMs: session.startedAt === null || refusedToken ? null : now - session.startedAt,
   };
   const { metrics } = request.server;
   metrics.sessions.inc({ protocol: outcome.protocol, outcome: outcome.outcome });
@@ -123,6 +126,7 @@ function recordOutcome(
   const fields = {
     protocol: outcome.protocol,
     guid: outcome.guid,
+    ...(refusedToken && result.guid !== null ? { claimedGuid: result.guid } : {}),
     step: outcome.step,
     durationMs: outcome.durationMs,
     ...(result.failure === undefined

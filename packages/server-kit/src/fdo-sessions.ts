@@ -83,6 +83,14 @@ export function sessionOf(msgType: number, token: string | undefined, now: numbe
   };
 }
 
+/**
+ * The protocol's own token inside a token this transport handed out (the token itself when it is not
+ * one): what the service stores or seals, for tools and tests that look a session up.
+ */
+export function protocolToken(token: string): string {
+  return ENVELOPE.exec(token)?.[4] ?? token;
+}
+
 /** The token handed to the client: the protocol's token wrapped with the session's protocol, start and GUID. */
 export function sessionToken(session: SessionContext, token: string, guid: string | null): string {
   if (session.protocol === null) return token;

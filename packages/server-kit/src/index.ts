@@ -20,7 +20,7 @@ export {
   type FdoResponse,
   type FdoRoutesOptions,
 } from './fdo-routes.js';
-export { closesSession, type SessionOutcome, type SessionProtocol } from './fdo-sessions.js';
+export { closesSession, protocolToken, type SessionOutcome, type SessionProtocol } from './fdo-sessions.js';
 export {
   addMetrics,
   DURATION_BUCKETS,

@@ -1,7 +1,14 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
-import { decodeErrorMessage, encode, encodeErrorMessage, ErrorCode, InvalidTokenError } from '@fdo/protocol';
+import {
+  decodeErrorMessage,
+  encode,
+  encodeErrorMessage,
+  ErrorCode,
+  InvalidTokenError,
+  MessageBodyError,
+} from '@fdo/protocol';
 import { createApp, fdoRoutes, metricSample, type SessionOutcome } from '../src/index.js';
 
 const GUID = '0123456789abcdef0123456789abcdef';
@@ -27,6 +34,7 @@ async function start(t: Test) {
       if (req.msgType === 62) return { msgType: 63, body: encode([]), token: req.token };
       if (req.token !== 'tok') throw new InvalidTokenError('unknown session token');
       if (req.msgType === 255) return { msgType: 255, body: req.body };
+      if (req.body[0] === 0xff) throw new MessageBodyError('DI.SetHMAC: bad body');
       return { msgType: 13, body: encode([]) };
     },
   });
@@ -74,15 +82,26 @@ t.test('one log line per session outcome, with GUID, step and duration; metrics 
 t.test('a refused message ends its session as failed, with the code sent and the GUID from the token', async (t) => {
   const { app, post, outcomes, sessionLines } = await start(t);
   const first = await post(10);
+  const refused = await post(12, first.token, new Uint8Array([0xff]));
+  t.equal(refused.res.status, 500);
+  t.equal(decodeErrorMessage(new Uint8Array(await refused.res.arrayBuffer())).code, ErrorCode.MessageBodyError);
+  t.match(outcomes, [
+    { protocol: 'DI', guid: DASHED, step: 'DI.SetHMAC', outcome: 'failed', errorCode: 100, durationMs: Number },
+  ]);
+  t.match(sessionLines(), [
+    { level: 40, msg: 'DI session failed at DI.SetHMAC', guid: DASHED, fdoCode: 100, reason: /bad body/ },
+  ]);
+  t.equal(metricSample(await app.metrics.text(), 'fdo_messages_total', { msg_type: '12', error_code: '100' }), 1);
+});
+
+t.test('a refused token (error 1) is not believed: its GUID is only "claimed", no duration', async (t) => {
+  const { post, outcomes, sessionLines } = await start(t);
+  const first = await post(10);
   const forged = first.token!.replace(/\.tok$/, '.stolen');
   const refused = await post(12, forged);
-  t.equal(refused.res.status, 500);
   t.equal(decodeErrorMessage(new Uint8Array(await refused.res.arrayBuffer())).code, ErrorCode.InvalidJwtToken);
-  t.match(outcomes, [{ protocol: 'DI', guid: DASHED, step: 'DI.SetHMAC', outcome: 'failed', errorCode: 1 }]);
-  t.match(sessionLines(), [
-    { level: 40, msg: 'DI session failed at DI.SetHMAC', guid: DASHED, fdoCode: 1, reason: /unknown session token/ },
-  ]);
-  t.equal(metricSample(await app.metrics.text(), 'fdo_messages_total', { msg_type: '12', error_code: '1' }), 1);
+  t.match(outcomes, [{ protocol: 'DI', guid: null, outcome: 'failed', errorCode: 1, durationMs: null }]);
+  t.match(sessionLines(), [{ msg: 'DI session failed at DI.SetHMAC', guid: null, claimedGuid: DASHED, fdoCode: 1 }]);
 
   await post(12, 'not-an-envelope');
   t.match(outcomes[1], { guid: null, durationMs: null }, 'a bare token: no GUID, no duration, still one outcome');
