@@ -62,6 +62,7 @@ export {
   voucherFormatQuery,
 } from './rest.js';
 export { accessSettings } from './access-settings.js';
+export { placementSettings, type PlacementOptions } from './placement-settings.js';
 export {
   ConfigError,
   defineConfig,

@@ -19,6 +19,7 @@ import {
   type MetricsAccess,
   tlsConfigOf,
   type TlsConfig,
+  placementSettings,
 } from '@fdo/server-kit';
 import {
   rendezvousInfoOf,
@@ -129,26 +130,11 @@ const showRendezvous = (entries: RvEntry[]) => rendezvousInfoOf(entries).describ
 
 /** Every manufacturer setting: variable, file key, kind, default, meaning. */
 export const CONFIG_SCHEMA = defineConfig('manufacturer', 'FDO_MFG_CONFIG', {
-  host: setting(kinds.string(), {
-    env: 'FDO_MFG_HOST',
-    file: 'host',
-    default: '127.0.0.1',
-    description: 'address to listen on (`0.0.0.0` for every interface)',
-  }),
-  port: setting(kinds.port(), { env: 'FDO_MFG_PORT', file: 'port', default: DEFAULT_PORT, description: 'port' }),
-  dataDir: setting(kinds.path(), {
-    env: 'FDO_MFG_DATA_DIR',
-    file: 'dataDir',
-    default: () => resolve('./.data/manufacturer'),
-    defaultText: '`./.data/manufacturer`',
-    description: 'keys, the SQLite database, the first admin API token',
-  }),
-  databaseUrl: setting(kinds.databaseUrl('file:/path/to/manufacturer.db'), {
-    env: 'FDO_MFG_DATABASE_URL',
-    file: 'databaseUrl',
-    default: (v) => `file:${join(v.dataDir as string, 'manufacturer.db')}`,
-    defaultText: '`file:DATA_DIR/manufacturer.db`',
-    description:
+  ...placementSettings('FDO_MFG', {
+    name: 'manufacturer',
+    port: DEFAULT_PORT,
+    dataDirHolds: 'keys, the SQLite database, the first admin API token',
+    databaseDescription:
       'SQLite file, or PostgreSQL for several instances (tables are `mfg_*`, so services may share a database)',
   }),
   keysDir: setting(kinds.path(), {

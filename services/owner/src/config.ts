@@ -5,7 +5,7 @@
  * wins over the file, and `overrides` (tests, scripts) over both. The README's table is generated from
  * {@link CONFIG_SCHEMA} (`npm run docs:config`).
  */
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { KeyKind } from '@fdo/protocol';
 import {
   accessSettings,
@@ -19,6 +19,7 @@ import {
   type MetricsAccess,
   tlsConfigOf,
   type TlsConfig,
+  placementSettings,
 } from '@fdo/server-kit';
 
 export { ConfigError } from '@fdo/server-kit';
@@ -80,26 +81,10 @@ type Env = Record<string, string | undefined>;
 
 /** Every owner setting: variable, file key, kind, default, meaning. */
 export const CONFIG_SCHEMA = defineConfig('owner', 'FDO_OWNER_CONFIG', {
-  host: setting(kinds.string(), {
-    env: 'FDO_OWNER_HOST',
-    file: 'host',
-    default: '127.0.0.1',
-    description: 'address to listen on (`0.0.0.0` for every interface)',
-  }),
-  port: setting(kinds.port(), { env: 'FDO_OWNER_PORT', file: 'port', default: DEFAULT_PORT, description: 'port' }),
-  dataDir: setting(kinds.path(), {
-    env: 'FDO_OWNER_DATA_DIR',
-    file: 'dataDir',
-    default: () => resolve('./.data/owner'),
-    defaultText: '`./.data/owner`',
-    description: 'keys, the SQLite file, the first admin API token',
-  }),
-  databaseUrl: setting(kinds.databaseUrl('file:/path/to/owner.db'), {
-    env: 'FDO_OWNER_DATABASE_URL',
-    file: 'databaseUrl',
-    default: (v) => `file:${join(v.dataDir as string, 'owner.db')}`,
-    defaultText: '`file:DATA_DIR/owner.db`',
-    description: 'SQLite file, or PostgreSQL for several instances',
+  ...placementSettings('FDO_OWNER', {
+    name: 'owner',
+    port: DEFAULT_PORT,
+    dataDirHolds: 'keys, the SQLite file, the first admin API token',
   }),
   keysDir: setting(kinds.path(), {
     env: 'FDO_OWNER_KEYS_DIR',

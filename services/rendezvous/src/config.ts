@@ -4,7 +4,6 @@
  * reported at once, each naming its setting, the value and what is expected. The README's table is
  * generated from {@link CONFIG_SCHEMA} (`npm run docs:config`).
  */
-import { join, resolve } from 'node:path';
 import {
   accessSettings,
   ConfigError,
@@ -19,6 +18,7 @@ import {
   type MetricsAccess,
   tlsConfigOf,
   type TlsConfig,
+  placementSettings,
 } from '@fdo/server-kit';
 
 export { ConfigError } from '@fdo/server-kit';
@@ -94,33 +94,12 @@ const secrets = kinds.custom(
 
 /** Every rendezvous setting: variable, file key, kind, default, meaning. */
 export const CONFIG_SCHEMA = defineConfig('rendezvous', 'FDO_RV_CONFIG', {
-  host: setting(kinds.string(), {
-    env: 'FDO_RV_HOST',
-    alsoEnv: ['HOST'],
-    file: 'host',
-    default: '127.0.0.1',
-    description: 'address to listen on (`0.0.0.0` for every interface)',
-  }),
-  port: setting(kinds.port(), {
-    env: 'FDO_RV_PORT',
-    alsoEnv: ['PORT'],
-    file: 'port',
-    default: DEFAULT_PORT,
-    description: 'port',
-  }),
-  dataDir: setting(kinds.path(), {
-    env: 'FDO_RV_DATA_DIR',
-    file: 'dataDir',
-    default: () => resolve('./.data/rendezvous'),
-    defaultText: '`./.data/rendezvous`',
-    description: 'the SQLite file and the first admin API token',
-  }),
-  databaseUrl: setting(kinds.databaseUrl('file:/path/to/rendezvous.db'), {
-    env: 'FDO_RV_DATABASE_URL',
-    file: 'databaseUrl',
-    default: (v) => `file:${join(v.dataDir as string, 'rendezvous.db')}`,
-    defaultText: '`file:DATA_DIR/rendezvous.db`',
-    description: 'SQLite file, or PostgreSQL for several instances',
+  ...placementSettings('FDO_RV', {
+    name: 'rendezvous',
+    port: DEFAULT_PORT,
+    dataDirHolds: 'the SQLite file and the first admin API token',
+    hostAlsoEnv: ['HOST'],
+    portAlsoEnv: ['PORT'],
   }),
   maxWaitSeconds: setting(kinds.duration(1, INT32_MAX), {
     env: 'FDO_RV_MAX_WAIT_SECONDS',
