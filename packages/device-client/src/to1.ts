@@ -13,7 +13,7 @@ import {
   type SignatureAlg,
   type TO1Result,
 } from '@fdo/protocol';
-import { httpTransport } from '@fdo/client-kit';
+import { inTurn, type Attempt } from './in-turn.js';
 
 export interface DeviceTo1Options {
   credential: DeviceCredential;
@@ -35,10 +35,7 @@ export interface DeviceTo1Result extends TO1Result {
 }
 
 /** One failed rendezvous server: its URL and why. */
-export interface To1Attempt {
-  url: string;
-  error: Error;
-}
+export type To1Attempt = Attempt;
 
 export class To1FailedError extends Error {
   override name = 'To1FailedError';
@@ -79,27 +76,16 @@ export function bypassUrlsOf(credential: Pick<DeviceCredential, 'rvInfo'>): stri
  */
 export async function runDeviceTo1(options: DeviceTo1Options): Promise<DeviceTo1Result> {
   const urls = options.rendezvousUrls ?? rendezvousUrlsOf(options.credential);
-  const attempts: To1Attempt[] = [];
-  for (const url of urls) {
-    options.onAttempt?.(url);
-    const transport = httpTransport(url, options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs });
-    try {
-      const result = await runTO1(transport, {
-        credential: options.credential,
-        deviceKey: options.deviceKey,
-        ...(options.provider === undefined ? {} : { provider: options.provider }),
-        ...(options.signatureAlg === undefined ? {} : { signatureAlg: options.signatureAlg }),
-      });
-      return { ...result, rendezvousUrl: url };
-    } catch (err) {
-      const error = err instanceof Error ? err : new Error(String(err));
-      attempts.push({ url, error });
-      options.onAttempt?.(url, error);
-    } finally {
-      await transport.close();
-    }
-  }
-  throw new To1FailedError(attempts);
+  const outcome = await inTurn(urls, options, (transport) =>
+    runTO1(transport, {
+      credential: options.credential,
+      deviceKey: options.deviceKey,
+      ...(options.provider === undefined ? {} : { provider: options.provider }),
+      ...(options.signatureAlg === undefined ? {} : { signatureAlg: options.signatureAlg }),
+    }),
+  );
+  if ('attempts' in outcome) throw new To1FailedError(outcome.attempts);
+  return { ...outcome.value, rendezvousUrl: outcome.url };
 }
 
 /** True when a rendezvous server answered "not registered" (error 6): the owner has not run TO0 yet. */

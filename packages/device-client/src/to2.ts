@@ -15,7 +15,7 @@ import {
   type TO2Result,
 } from '@fdo/protocol';
 import type { DeviceServiceInfoModule, DevmodInfo } from '@fdo/protocol/serviceinfo';
-import { httpTransport } from '@fdo/client-kit';
+import { inTurn, type Attempt } from './in-turn.js';
 
 export interface DeviceTo2Options {
   credential: DeviceCredential;
@@ -51,10 +51,7 @@ export interface DeviceTo2Result extends TO2Result {
 }
 
 /** One failed owner address: its URL and why. */
-export interface To2Attempt {
-  url: string;
-  error: Error;
-}
+export type To2Attempt = Attempt;
 
 export class To2FailedError extends Error {
   override name = 'To2FailedError';
@@ -95,39 +92,20 @@ export function pickDefined<T extends object, K extends keyof T>(from: T, keys: 
  * again at the next address if a later step fails at the first; modules must be idempotent (§3.8).
  */
 export async function runDeviceTo2(options: DeviceTo2Options): Promise<DeviceTo2Result> {
-  const attempts: To2Attempt[] = [];
   const { timeoutMs, ...settings } = pickDefined(options, TO2_SETTINGS);
   const onProgress = options.onProgress;
-  for (const url of options.ownerUrls) {
-    options.onAttempt?.(url);
-    const scheme = new URL(url).protocol;
-    if (scheme !== 'http:' && scheme !== 'https:') {
-      // to1dRV may name TCP or CoAP addresses (§3.3.12); this client speaks FDO over HTTP only (§4.3).
-      const error = new Error(`${scheme.slice(0, -1)} is not a transport this client speaks (HTTP and HTTPS only)`);
-      attempts.push({ url, error });
-      options.onAttempt?.(url, error);
-      continue;
-    }
-    const transport = httpTransport(url, timeoutMs === undefined ? {} : { timeoutMs });
-    try {
-      const result = await runTO2(transport, {
-        ...settings,
-        ...(options.to1d === undefined ? {} : { to1d: options.to1d }),
-        credential: options.credential,
-        deviceKey: options.deviceKey,
-        devmod: options.devmod,
-        ...(onProgress === undefined ? {} : { onProgress: (event: TO2Progress) => onProgress(url, event) }),
-      });
-      return { ...result, ownerUrl: url };
-    } catch (err) {
-      const error = err instanceof Error ? err : new Error(String(err));
-      attempts.push({ url, error });
-      options.onAttempt?.(url, error);
-    } finally {
-      await transport.close();
-    }
-  }
-  throw new To2FailedError(attempts);
+  const outcome = await inTurn(options.ownerUrls, { timeoutMs, onAttempt: options.onAttempt }, (transport, url) =>
+    runTO2(transport, {
+      ...settings,
+      ...(options.to1d === undefined ? {} : { to1d: options.to1d }),
+      credential: options.credential,
+      deviceKey: options.deviceKey,
+      devmod: options.devmod,
+      ...(onProgress === undefined ? {} : { onProgress: (event: TO2Progress) => onProgress(url, event) }),
+    }),
+  );
+  if ('attempts' in outcome) throw new To2FailedError(outcome.attempts);
+  return { ...outcome.value, ownerUrl: outcome.url };
 }
 
 /** True when an owner answered "no voucher for this device" (error 6 to TO2.HelloDevice). */
