@@ -133,6 +133,7 @@ function proveOVHdr(
     replacement: null,
     replacementHmac: null,
     serviceInfo: newOwnerServiceInfoState(),
+    tags: [...(record.tags ?? [])],
     expiresAt: ctx.now() + ctx.sessionTtlSeconds * 1000,
   };
   return { session, reply: { msgType: MsgType.TO2ProveOVHdr, body: encodeTO2ProveOVHdr(prove) } };

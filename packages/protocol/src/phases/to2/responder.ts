@@ -148,10 +148,8 @@ async function dispatch(ctx: To2Context, s: To2OwnerSession, msgType: number, bo
       return answerTO2ProveDevice(ctx, s, body);
     case MsgType.TO2DeviceServiceInfoReady:
       return answerTO2DeviceServiceInfoReady(ctx, s, body);
-    case MsgType.TO2DeviceServiceInfo: {
-      const record = await ctx.state.voucherFor(bytes(s.guid));
-      return answerTO2DeviceServiceInfo(ctx, s, body, record?.tags ?? []);
-    }
+    case MsgType.TO2DeviceServiceInfo:
+      return answerTO2DeviceServiceInfo(ctx, s, body);
     default:
       return answerTO2Done(ctx, s, body);
   }

@@ -25,7 +25,6 @@ export async function answerTO2DeviceServiceInfo(
   ctx: To2Context,
   s: To2OwnerSession,
   body: Uint8Array,
-  tags: readonly string[],
 ): Promise<To2Answer> {
   const received = decodeTO2DeviceServiceInfo(decryptBody(ctx, s, body, MsgType.TO2DeviceServiceInfo));
   const size = serviceInfoSize(received.serviceInfo);
@@ -42,7 +41,7 @@ export async function answerTO2DeviceServiceInfo(
   const { state, reply } = await ownerServiceInfoStep(s.serviceInfo, received, {
     modules: ctx.modules,
     guid: formatGuid(bytes(s.guid)),
-    tags,
+    tags: s.tags,
     budget,
     maxRounds: ctx.maxServiceInfoRounds,
   });

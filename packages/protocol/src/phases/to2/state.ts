@@ -63,6 +63,8 @@ export interface To2OwnerSession {
   /** ReplacementHMac CBOR (hex), or null for credential reuse. */
   replacementHmac: string | null;
   serviceInfo: OwnerServiceInfoState;
+  /** The voucher record's tags, read once at HelloDevice: ServiceInfo modules are chosen by them. */
+  tags: string[];
   /** Sliding expiry, ms since the epoch. */
   expiresAt: number;
 }
