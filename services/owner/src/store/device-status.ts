@@ -234,9 +234,9 @@ export class DeviceStatusStore {
         select: { id: true, guid: true, voucher: true, credentialReuse: true, to2StartedAt: true },
       });
       if (row === null) return null;
-      let previous = {};
+      let moved = {};
       if (replacement !== null) {
-        previous = {
+        moved = {
           guid: replacement.guid,
           voucher: new Uint8Array(replacement.voucher),
           entryCount: replacement.entryCount,
@@ -258,7 +258,7 @@ export class DeviceStatusStore {
           deviceArch: facts.arch ?? null,
           deviceVersion: facts.version ?? null,
           deviceSerial: facts.serial ?? null,
-          ...previous,
+          ...moved,
         },
       });
       const current = replacement?.guid ?? row.guid;

@@ -1,19 +1,18 @@
 /**
  * TO2 sessions between messages (FDO 1.1 §5.5) in the database, so that any owner instance can answer any
  * message of a session. One statement per message, on the bare driver (`db.sql`): through Prisma, the
- * session load and save cost most of a TO2 message's CPU (issue 8). A row is keyed by the SHA-256 of its token (the token is a bearer secret and is
- * never stored) and advanced with a conditional UPDATE on its version: of two instances answering the
- * same message, exactly one wins. Ended sessions are deleted at once, abandoned ones by {@link purge}.
+ * session load and save cost most of a TO2 message's CPU. A row is keyed by the SHA-256 of its token
+ * (a bearer secret, never stored) and advanced with a conditional UPDATE on its version: of two
+ * instances answering the same message, exactly one wins. Ended sessions are deleted at once,
+ * abandoned ones by {@link purge}.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { sqlDate, type SqlDriver } from '@fdo/storage';
+import type { SqlDriver } from '@fdo/storage';
 
 /** A stored session: the protocol's session JSON text and its version. */
 export interface StoredTo2Session {
-  guid: string;
   json: string;
   version: number;
-  expiresAt: Date;
 }
 
 const tokenSha256 = (token: string): string => createHash('sha256').update(token).digest('hex');
@@ -33,13 +32,11 @@ export class To2SessionStore {
   }
 
   async load(token: string): Promise<StoredTo2Session | null> {
-    const [row] = await this.sql.query<{ guid: string; session: string; version: number; expires_at: unknown }>(
-      `SELECT "guid", "session", "version", "expires_at" FROM "owner_to2_session" WHERE "token_sha256" = $1`,
+    const [row] = await this.sql.query<{ session: string; version: number }>(
+      `SELECT "session", "version" FROM "owner_to2_session" WHERE "token_sha256" = $1`,
       [tokenSha256(token)],
     );
-    return row === undefined
-      ? null
-      : { guid: row.guid, json: row.session, version: Number(row.version), expiresAt: sqlDate(row.expires_at) };
+    return row === undefined ? null : { json: row.session, version: Number(row.version) };
   }
 
   /**
@@ -66,14 +63,5 @@ export class To2SessionStore {
   /** Deletes sessions idle past their expiry; returns how many. */
   async purge(now: Date): Promise<number> {
     return this.sql.execute(`DELETE FROM "owner_to2_session" WHERE "expires_at" < $1`, [now]);
-  }
-
-  /** Sessions in progress (not expired), e.g. for the status view. */
-  async active(now: Date): Promise<number> {
-    const [row] = await this.sql.query<{ n: unknown }>(
-      `SELECT count(*) AS "n" FROM "owner_to2_session" WHERE "expires_at" >= $1`,
-      [now],
-    );
-    return Number(row?.n ?? 0);
   }
 }

@@ -12,6 +12,7 @@
 import {
   extendVoucher,
   formatGuid,
+  fromHex,
   messageName,
   nodeCrypto,
   OwnershipVoucher,
@@ -72,7 +73,7 @@ export class OwnerTo2State implements To2OwnerState {
   }
 
   async createSession(session: To2OwnerSession): Promise<string> {
-    const guid = formatGuid(hex(session.guid));
+    const guid = formatGuid(fromHex(session.guid));
     const now = this.#now();
     const token = await this.#o.sessions.create(
       guid,
@@ -143,10 +144,6 @@ export class OwnerTo2State implements To2OwnerState {
     await this.#o.devices.failed(text, messageName(step), reason);
     this.#o.log.warn({ guid: text, step: messageName(step), reason }, 'TO2 failed');
   }
-}
-
-function hex(text: string): Uint8Array {
-  return new Uint8Array(Buffer.from(text, 'hex'));
 }
 
 function factsOf(outcome: To2Outcome): DeviceFacts {
