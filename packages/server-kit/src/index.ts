@@ -52,7 +52,7 @@ export {
   type CliIo,
   type ServiceCliOptions,
 } from './cli.js';
-export { ApiError, guidParam, timeRangeParams } from './rest.js';
+export { ApiError, guidParam, ownerKeyParam, ownerKeyProperty, timeRangeParams } from './rest.js';
 export { fdoKeyKind, privateKeyFromPemText, readOptional, writeOnce } from './key-files.js';
 export {
   fileResponse,

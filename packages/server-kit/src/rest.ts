@@ -3,7 +3,7 @@
  * `managementApi`'s error handler turns into `{ error: code, message }`, and the parameters every
  * listing takes (a GUID, a time range).
  */
-import { formatGuid, parseGuid, toPem, VOUCHER_PEM_LABEL } from '@fdo/protocol';
+import { formatGuid, ownerKeyFromPem, parseGuid, toPem, VOUCHER_PEM_LABEL, type PublicKey } from '@fdo/protocol';
 import type { FastifyReply } from 'fastify';
 
 /** A REST error: replied as `{ error: code, message }` with `statusCode`. */
@@ -90,4 +90,21 @@ export function sendVoucherFile(reply: FastifyReply, guid: string, voucher: Uint
       ? ['application/x-pem-file', toPem(VOUCHER_PEM_LABEL, voucher)]
       : ['application/cbor', Buffer.from(voucher.buffer, voucher.byteOffset, voucher.byteLength)];
   return reply.type(type).header('Content-Disposition', `attachment; filename="${guid}.${format}"`).send(body);
+}
+
+/** The body property carrying an owner's key (voucher extension: at the manufacturer, and resale at an owner). */
+export const ownerKeyProperty = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 16384,
+  description: 'PEM PUBLIC KEY or CERTIFICATE',
+} as const;
+
+/** The owner key of a request body, or 400 `invalid_owner_key` saying what is accepted. */
+export function ownerKeyParam(pem: string): PublicKey {
+  try {
+    return ownerKeyFromPem(pem, 'ownerKey');
+  } catch (err) {
+    throw new ApiError(400, 'invalid_owner_key', (err as Error).message);
+  }
 }

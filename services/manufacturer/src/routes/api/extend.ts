@@ -5,8 +5,8 @@
  * with its own key and never needs the customer's private key. A voucher already extended is not
  * extended again: the manufacturer no longer owns it, and a second extension would fork ownership.
  */
-import { keyClass, ownerKeyFromPem, OwnershipVoucher, type PublicKey } from '@fdo/protocol';
-import { errorReplySchema } from '@fdo/server-kit';
+import { keyClass, OwnershipVoucher, type PublicKey } from '@fdo/protocol';
+import { errorReplySchema, ownerKeyParam, ownerKeyProperty } from '@fdo/server-kit';
 import type { FastifyInstance } from 'fastify';
 import { ownerKeySha256 } from '../../owner-keys.js';
 import type { VoucherRecord } from '../../store/voucher-store.js';
@@ -20,21 +20,6 @@ import {
   type ApiDeps,
   type FilterQuery,
 } from './common.js';
-
-const ownerKeyProperty = {
-  type: 'string',
-  minLength: 1,
-  maxLength: 16384,
-  description: 'PEM PUBLIC KEY or CERTIFICATE',
-};
-
-function ownerKeyOf(pem: string): PublicKey {
-  try {
-    return ownerKeyFromPem(pem, 'ownerKey');
-  } catch (err) {
-    throw new ApiError(400, 'invalid_owner_key', (err as Error).message);
-  }
-}
 
 type Outcome = 'extended' | 'already_extended' | 'key_type_mismatch' | 'changed';
 
@@ -76,7 +61,7 @@ export async function extendRoutes(api: FastifyInstance, deps: ApiDeps): Promise
     },
     async (request) => {
       const guid = guidParam(request.params.guid);
-      const owner = ownerKeyOf(request.body.ownerKey);
+      const owner = ownerKeyParam(request.body.ownerKey);
       const row = await deps.store.findVoucher(guid);
       if (row === null) throw notFound(guid);
       const outcome = await extendCounted(deps, row, owner, new Date());
@@ -133,7 +118,7 @@ export async function extendRoutes(api: FastifyInstance, deps: ApiDeps): Promise
       },
     },
     async (request) => {
-      const owner = ownerKeyOf(request.body.ownerKey);
+      const owner = ownerKeyParam(request.body.ownerKey);
       const filter = filterOf(request.body);
       const counts = { extended: 0, alreadyExtended: 0, keyTypeMismatch: 0 };
       const now = new Date();

@@ -8,20 +8,12 @@
  * A voucher is extended once: the same key again returns the same voucher, another key is refused
  * (409): two extensions to different owners would sell one device twice.
  */
-import { extendVoucher, keyClass, nodeCrypto, ownerKeyFromPem, OwnershipVoucher, type PublicKey } from '@fdo/protocol';
+import { extendVoucher, keyClass, nodeCrypto, OwnershipVoucher } from '@fdo/protocol';
 import { fingerprint } from '@fdo/protocol/x509';
-import { errorReplySchema } from '@fdo/server-kit';
+import { errorReplySchema, ownerKeyParam, ownerKeyProperty } from '@fdo/server-kit';
 import type { FastifyInstance } from 'fastify';
 import { ApiError, guidParam, guidParams, notFound, type ApiDeps } from './common.js';
 import { voucherJson, voucherSchema } from './vouchers.js';
-
-function nextOwnerKey(pem: string): PublicKey {
-  try {
-    return ownerKeyFromPem(pem, 'ownerKey');
-  } catch (err) {
-    throw new ApiError(400, 'invalid_owner_key', (err as Error).message);
-  }
-}
 
 export async function resaleRoutes(api: FastifyInstance, deps: ApiDeps): Promise<void> {
   api.post<{ Params: { guid: string }; Body: { ownerKey: string } }>(
@@ -34,7 +26,7 @@ export async function resaleRoutes(api: FastifyInstance, deps: ApiDeps): Promise
           type: 'object',
           additionalProperties: false,
           properties: {
-            ownerKey: { type: 'string', minLength: 1, maxLength: 16384, description: 'PEM PUBLIC KEY or CERTIFICATE' },
+            ownerKey: ownerKeyProperty,
           },
           required: ['ownerKey'],
         },
@@ -43,7 +35,7 @@ export async function resaleRoutes(api: FastifyInstance, deps: ApiDeps): Promise
     },
     async (request) => {
       const guid = guidParam(request.params.guid);
-      const next = nextOwnerKey(request.body.ownerKey);
+      const next = ownerKeyParam(request.body.ownerKey);
       const nextSha = fingerprint(next.toDer().spki);
       const row = await deps.vouchers.find(guid);
       if (row === null) throw notFound(guid);
