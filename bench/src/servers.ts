@@ -210,6 +210,7 @@ export async function startServices(options: StartOptions): Promise<Deployment> 
         FDO_OWNER_TO2_ADDRESSES: `http://127.0.0.1:${port}`,
         // The load generator runs TO0 itself, so that it is measured like the other protocols.
         FDO_OWNER_TO0_ENABLED: 'false',
+        FDO_OWNER_RATE_LIMIT_PER_SECOND: '0',
       };
     });
     const mfgDb = await databaseUrl('manufacturer');

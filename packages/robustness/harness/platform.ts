@@ -110,6 +110,7 @@ export async function startPlatform(
     keysDir: join(dir, 'owner-keys'),
     keyKinds: ['ec256'],
     logger,
+    rateLimit: { perSecond: 0, burst: 1, trustProxyHops: 0 },
     ...options.owner,
     to0: { enabled: false, ...options.owner?.to0 },
   });

@@ -62,6 +62,14 @@ export {
   voucherFormatQuery,
 } from './rest.js';
 export { accessSettings } from './access-settings.js';
+export {
+  addRateLimit,
+  rateLimitConfigOf,
+  rateLimitSettings,
+  RateLimiter,
+  sourceAddress,
+  type RateLimitConfig,
+} from './rate-limit.js';
 export { placementSettings, type PlacementOptions } from './placement-settings.js';
 export {
   ConfigError,

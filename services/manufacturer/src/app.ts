@@ -7,7 +7,15 @@
  * returns the Fastify app; closing the app closes the database.
  */
 import { nodeCrypto, DI_REQUEST_TYPES, diResponder } from '@fdo/protocol';
-import { createApp, databaseReadiness, fdoRoutes, loadTls, managementApi, metricsEndpoint } from '@fdo/server-kit';
+import {
+  addRateLimit,
+  createApp,
+  databaseReadiness,
+  fdoRoutes,
+  loadTls,
+  managementApi,
+  metricsEndpoint,
+} from '@fdo/server-kit';
 import { ApiTokenStore, AuditLog, openDatabase } from '@fdo/storage';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type ManufacturerConfig } from './config.js';
@@ -41,6 +49,7 @@ export async function build(config: Partial<ManufacturerConfig> = {}): Promise<F
     apiDocs: cfg.apiDocs,
     https: tls.https,
   });
+  addRateLimit(app, cfg.rateLimit);
   const keys = await loadKeyMaterial(cfg, (message, fields) => app.log.info(fields, message));
   const db = await openDatabase({ url: cfg.databaseUrl });
   app.addHook('onClose', () => db.close());

@@ -20,6 +20,9 @@ import {
   tlsConfigOf,
   type TlsConfig,
   placementSettings,
+  rateLimitConfigOf,
+  rateLimitSettings,
+  type RateLimitConfig,
 } from '@fdo/server-kit';
 import {
   rendezvousInfoOf,
@@ -70,6 +73,8 @@ export interface ManufacturerConfig {
   apiDocs: boolean;
   /** HTTPS and mutual TLS for the management API (server-kit tls.ts). */
   tls: TlsConfig;
+  /** Per-source request limit (server-kit rate-limit.ts). Off by default: the factory network is trusted and a line may run many stations behind one address. */
+  rateLimit: RateLimitConfig;
 }
 
 function tagOf(v: unknown): string | null {
@@ -214,6 +219,7 @@ export const CONFIG_SCHEMA = defineConfig('manufacturer', 'FDO_MFG_CONFIG', {
     description: 'seconds a device has between DI.AppStart and DI.SetHMAC',
   }),
   ...accessSettings('FDO_MFG'),
+  ...rateLimitSettings('FDO_MFG', 0),
   ...loggingSettings,
 });
 
@@ -257,6 +263,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, o: Overrides = 
     metricsAuth: v.metricsAuth,
     apiDocs: v.apiDocs,
     tls: tlsConfigOf(v, 'FDO_MFG', problems),
+    rateLimit: rateLimitConfigOf(v),
   };
   const config = { ...fromSettings, ...definedOverrides(o) };
   if (problems.length > 0) throw new ConfigError(problems, 'manufacturer');

@@ -24,6 +24,8 @@ t.test('defaults: loopback, port 8039, SQLite under the data folder, the local r
   t.equal(c.keysDir, '/srv/mfg/keys');
   t.same(c.keyKinds, ['ec256', 'ec384', 'rsa2048', 'rsa3072']);
   t.same(rendezvousInfoOf(c.rendezvous).describe(), ['http://127.0.0.1:8040']);
+  t.equal(c.rateLimit.perSecond, 0, 'no per-source limit on the factory network unless configured');
+  t.equal(loadConfig({ FDO_MFG_RATE_LIMIT_PER_SECOND: '50' }).rateLimit.perSecond, 50);
 });
 
 t.test('RV entries are checked with messages that name the entry and the problem', async (t) => {

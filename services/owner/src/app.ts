@@ -12,7 +12,15 @@ import { join } from 'node:path';
 import { nodeCrypto, TO2_REQUEST_TYPES, to2Responder } from '@fdo/protocol';
 import type { OwnerServiceInfoModule } from '@fdo/protocol/serviceinfo';
 import { certificatesFromPem } from '@fdo/protocol/x509';
-import { createApp, databaseReadiness, fdoRoutes, loadTls, managementApi, metricsEndpoint } from '@fdo/server-kit';
+import {
+  addRateLimit,
+  createApp,
+  databaseReadiness,
+  fdoRoutes,
+  loadTls,
+  managementApi,
+  metricsEndpoint,
+} from '@fdo/server-kit';
 import { ApiTokenStore, AuditLog, openDatabase, type Database } from '@fdo/storage';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type ConfigOverrides, type OwnerConfig } from './config.js';
@@ -100,6 +108,7 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
     apiDocs: config.apiDocs,
     https: tls.https,
   });
+  addRateLimit(app, config.rateLimit, now);
   const keys = await OwnerKeys.load(config, (message, fields) => app.log.info(fields, message));
   const db = await openDatabase({ url: config.databaseUrl });
   app.addHook('onClose', () => db.close());

@@ -20,6 +20,9 @@ import {
   tlsConfigOf,
   type TlsConfig,
   placementSettings,
+  rateLimitConfigOf,
+  rateLimitSettings,
+  type RateLimitConfig,
 } from '@fdo/server-kit';
 
 export { ConfigError } from '@fdo/server-kit';
@@ -75,6 +78,8 @@ export interface OwnerConfig {
   apiDocs: boolean;
   /** HTTPS and mutual TLS for the management API (server-kit tls.ts). */
   tls: TlsConfig;
+  /** Per-source request limit (server-kit rate-limit.ts). */
+  rateLimit: RateLimitConfig;
 }
 
 type Env = Record<string, string | undefined>;
@@ -185,6 +190,7 @@ export const CONFIG_SCHEMA = defineConfig('owner', 'FDO_OWNER_CONFIG', {
     description: 'idle time after which a TO2 session is refused and swept',
   }),
   ...accessSettings('FDO_OWNER'),
+  ...rateLimitSettings('FDO_OWNER'),
   ...loggingSettings,
 });
 
@@ -238,6 +244,7 @@ export function loadConfig(env: Env = process.env, o: ConfigOverrides = {}): Own
     metricsAuth: v.metricsAuth,
     apiDocs: v.apiDocs,
     tls: tlsConfigOf(v, 'FDO_OWNER', problems),
+    rateLimit: rateLimitConfigOf(v),
   };
   const config: OwnerConfig = { ...fromSettings, ...definedOverrides(rest) };
   if (config.keyKinds.length === 0 && config.keyFiles.length === 0) {
