@@ -14,6 +14,8 @@ import {
   decodeErrorMessage,
   decodeMessage,
   encodeMessage,
+  ErrorCode,
+  FdoPeerError,
   extendVoucher,
   formatGuid,
   generateKeyPair,
@@ -205,19 +207,28 @@ t.test('double extension: one voucher extended to two owners', async (t) => {
   const again = await p.api(p.owner, 'POST', '/vouchers', voucherToPem(twice));
   t.equal(again.json.imported, 0, `the second chain is not imported: ${again.text}`);
 
-  // The rendezvous server: both chains verify, so the later TO0 replaces the earlier one (last
-  // writer wins). The device follows the later registration; only the voucher chain, not the
-  // rendezvous server, can tell a resale from a double extension (threat model: open).
+  // The rendezvous server: both chains verify, so only the chain can tell a resale from a double
+  // extension. The registration stands until it expires; the second chain does not extend it (another
+  // first entry) and is refused with error 2, naming the registered owner key.
   await register(p, d);
-  await registerWithRendezvous(p.rendezvous.url, {
+  const rogue = registerWithRendezvous(p.rendezvous.url, {
     voucher: twice,
     ownerKey: rogueOwner.privateKey,
     addresses: to2AddressesOf(p),
     waitSeconds: 60,
   });
+  const refused = await rogue.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  t.ok(refused instanceof FdoPeerError, `the second chain's TO0 is refused: ${String(refused)}`);
+  t.equal((refused as FdoPeerError).error.code, ErrorCode.InvalidOwnershipVoucher);
+  t.match((refused as FdoPeerError).message, /from a voucher this one does not extend/);
   const reg = await p.api(p.rendezvous, 'GET', `/registrations/${formatGuid(d.credential.guid)}`);
   t.equal(reg.status, 200, reg.text);
-  // @NOTE open (threat model, double extension): the later chain wins. A rendezvous check that a new
-  // chain extends the registered one would flip this assertion.
-  t.equal(reg.json.ownerKeyFingerprint, fingerprint(rogueOwner.publicKey.spki), 'the later TO0 replaced the first');
+  t.equal(
+    reg.json.ownerKeyFingerprint,
+    fingerprint(d.voucher.ownerPublicKey.toDer().spki),
+    'the first registration stands: the device is still sent to its owner',
+  );
 });

@@ -7,13 +7,20 @@
  */
 import { join } from 'node:path';
 import { nodeCrypto, to0Responder, to1Responder, type To1ReplayGuard } from '@fdo/protocol';
-import { createApp, databaseReadiness, loadTls, managementApi, metricsEndpoint, SealedTokens } from '@fdo/server-kit';
+import {
+  addRateLimit,
+  createApp,
+  databaseReadiness,
+  loadTls,
+  managementApi,
+  metricsEndpoint,
+  SealedTokens,
+} from '@fdo/server-kit';
 import { ApiTokenStore, AuditLog, openDatabase, serviceSecret, type Database } from '@fdo/storage';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type RendezvousConfig } from './config.js';
 import { rendezvousMetrics } from './metrics.js';
 import { Purger } from './purge.js';
-import { addRateLimit } from './rate-limit.js';
 import { MemoryReplayGuard } from './replay-guard.js';
 import { registrationRoutes } from './routes/api/registrations.js';
 import { trustRoutes } from './routes/api/trust.js';

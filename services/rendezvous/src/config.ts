@@ -19,23 +19,17 @@ import {
   tlsConfigOf,
   type TlsConfig,
   placementSettings,
+  rateLimitConfigOf,
+  rateLimitSettings,
+  type RateLimitConfig,
 } from '@fdo/server-kit';
 
-export { ConfigError } from '@fdo/server-kit';
+export { ConfigError, type RateLimitConfig } from '@fdo/server-kit';
 
 export const DEFAULT_PORT = 8040;
 const INT32_MAX = 0x7fffffff;
 
 export type ReplayGuardMode = 'memory' | 'database' | 'off';
-
-export interface RateLimitConfig {
-  /** Sustained requests per second allowed from one source address; 0 turns the limit off. */
-  perSecond: number;
-  /** Requests one source may send in a burst above the sustained rate. */
-  burst: number;
-  /** Proxies in front of the service whose `X-Forwarded-For` entries are trusted (0: use the peer address). */
-  trustProxyHops: number;
-}
 
 export interface RendezvousConfig {
   host: string;
@@ -132,24 +126,7 @@ export const CONFIG_SCHEMA = defineConfig('rendezvous', 'FDO_RV_CONFIG', {
     description:
       'JSON allow-lists (`ownerKeys`, `manufacturerKeys`, `deviceCAs`: PEM keys or certificates) and `deniedGuids`',
   }),
-  rateLimitPerSecond: setting(kinds.int(0, 1_000_000), {
-    env: 'FDO_RV_RATE_LIMIT_PER_SECOND',
-    file: 'rateLimit.perSecond',
-    default: 200,
-    description: 'sustained requests per second per source address (0 turns the limit off)',
-  }),
-  rateLimitBurst: setting(kinds.int(1, 10_000_000), {
-    env: 'FDO_RV_RATE_LIMIT_BURST',
-    file: 'rateLimit.burst',
-    default: 2000,
-    description: 'requests one source may send in a burst',
-  }),
-  trustProxyHops: setting(kinds.int(0, 10), {
-    env: 'FDO_RV_TRUST_PROXY_HOPS',
-    file: 'rateLimit.trustProxyHops',
-    default: 0,
-    description: 'proxies in front whose `X-Forwarded-For` is trusted (set it behind a load balancer)',
-  }),
+  ...rateLimitSettings('FDO_RV'),
   purgeIntervalSeconds: setting(kinds.duration(1, 86_400), {
     env: 'FDO_RV_PURGE_INTERVAL_SECONDS',
     file: 'purgeIntervalSeconds',
@@ -197,7 +174,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Rendezvous
     tokenTtlSeconds: v.tokenTtlSeconds,
     tokenSecrets: tokenSecrets.length === 0 ? null : tokenSecrets,
     trustFile: v.trustFile,
-    rateLimit: { perSecond: v.rateLimitPerSecond, burst: v.rateLimitBurst, trustProxyHops: v.trustProxyHops },
+    rateLimit: rateLimitConfigOf(v),
     purgeIntervalSeconds: v.purgeIntervalSeconds,
     purgeGraceSeconds: v.purgeGraceSeconds,
     maxMessageBytes: v.maxMessageBytes,

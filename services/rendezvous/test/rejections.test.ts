@@ -1,8 +1,10 @@
 import t, { type Test } from 'tap';
+import type { OwnershipVoucher } from '@fdo/protocol';
 import {
   encodeTO0OwnerSign,
   encodeTO1ProveToRV,
   EntityAttestationToken,
+  extendVoucher,
   ErrorCode,
   FdoPeerError,
   formatGuid,
@@ -184,4 +186,56 @@ t.test('TO1 refusals: another key, a replayed ProveToRV, unknown GUID', async (t
     e.message,
     `no owner registration for GUID ${formatGuid(other.guid)}: its owner has not run TO0 with this rendezvous server`,
   );
+});
+
+t.test('a registration is replaced only by a renewal, an extension of its chain, or after it expires', async (t) => {
+  for (const db of await databaseTargets(t)) {
+    await t.test(db.name, async (t) => {
+      let clock = Date.now();
+      const rv = await startRendezvous(t, db.url, { now: () => clock });
+      const device = await makeDevice();
+      const registeredKey = async () =>
+        ((await rv.api('GET', `/registrations/${formatGuid(device.guid)}`)).json as { ownerKeyFingerprint: string })
+          .ownerKeyFingerprint;
+      const as = (voucher: OwnershipVoucher, ownerKey: KeyPair) =>
+        runTO0(httpTransport(rv.url), { crypto: nodeCrypto, voucher, ownerKey: ownerKey.privateKey, addresses: owner });
+
+      await register(rv, device);
+      const first = await registeredKey();
+      await register(rv, device);
+      t.equal(await registeredKey(), first, 'the same voucher renews its registration');
+
+      // A double extension: the manufacturer extends the unextended voucher to a second owner.
+      const rogue = keyPair('ec256');
+      const twice = extendVoucher(
+        nodeCrypto,
+        device.unextended,
+        device.manufacturerKey.privateKey,
+        PublicKey.fromDer(rogue.publicKey),
+      );
+      const e = await refusal(as(twice, rogue));
+      t.equal(e.code, ErrorCode.InvalidOwnershipVoucher, 'a chain that does not extend the registered one: 2');
+      t.match(e.message, new RegExp(`registered until .* \\(owner key SHA-256 ${first}\\)`));
+      t.equal(await registeredKey(), first, 'the registration stands');
+
+      // A resale: the owner extends its voucher to a buyer, whose TO0 replaces the registration.
+      const buyer = keyPair('ec256');
+      const resold = extendVoucher(
+        nodeCrypto,
+        device.voucher,
+        device.ownerKey.privateKey,
+        PublicKey.fromDer(buyer.publicKey),
+      );
+      await as(resold, buyer);
+      const second = await registeredKey();
+      t.not(second, first, 'the buyer, whose voucher extends the registered one, replaces it');
+      const back = await refusal(register(rv, device));
+      t.equal(back.code, ErrorCode.InvalidOwnershipVoucher, 'the seller cannot take the device back');
+      t.equal(await registeredKey(), second);
+
+      clock += 31 * 86_400_000; // past the registration (runTO0 asks for 30 days)
+      await as(twice, rogue);
+      t.not(await registeredKey(), second, 'an expired registration is replaced by any verified voucher');
+    });
+  }
 });

@@ -10,6 +10,7 @@ import {
   type ConsumedNonce,
   type Guid,
   type Nonce,
+  type RegisterOutcome,
   type RegistrationLookup,
   type RegistrationStore,
   type RvRedirectRecord,
@@ -49,17 +50,42 @@ export class RendezvousStore implements RegistrationStore, RegistrationLookup, T
   /**
    * Spends the nonce first: a nonce already spent (unique key) stores nothing. Should the registration
    * write then fail, the nonce stays spent and the owner's TO0 fails: it runs TO0 again with a new one.
+   * The replacement rule (RegistrationStore) is the upsert's WHERE: one statement decides and writes, so
+   * two owners registering one GUID at once cannot both win.
    */
-  async register(registration: RvRegistration, nonce: ConsumedNonce): Promise<boolean> {
-    if (!(await this.consume(nonce.nonce, nonce.expiresAt))) return false;
-    await this.sql.execute(
+  async register(registration: RvRegistration, nonce: ConsumedNonce): Promise<RegisterOutcome> {
+    if (!(await this.consume(nonce.nonce, nonce.expiresAt))) return { stored: false, reason: 'nonce-used' };
+    for (;;) {
+      if (await this.#upsert(registration)) return { stored: true };
+      const [held] = await this.sql.query<{ expires_at: unknown; owner_key_fingerprint: string }>(
+        `SELECT "expires_at", "owner_key_fingerprint" FROM "rv_registration" WHERE "guid" = $1`,
+        [formatGuid(registration.guid)],
+      );
+      // Purged between the two statements: try the write again.
+      if (held === undefined) continue;
+      return {
+        stored: false,
+        reason: 'held-by-another-voucher',
+        until: sqlDate(held.expires_at),
+        ownerKeyFingerprint: held.owner_key_fingerprint,
+      };
+    }
+  }
+
+  /** Inserts, or replaces under the rule of {@link register}; true when the row was written. */
+  async #upsert(registration: RvRegistration): Promise<boolean> {
+    const chain = registration.entryHashes.map((_, i) => `$${i + 10}`).join(', ');
+    const changed = await this.sql.execute(
       `INSERT INTO "rv_registration" ("guid", "to1d", "device_key", "owner_key_fingerprint", "voucher_header_hash",
          "voucher_entry_hash", "wait_seconds", "registered_at", "expires_at")
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT ("guid") DO UPDATE SET "to1d" = excluded."to1d", "device_key" = excluded."device_key",
          "owner_key_fingerprint" = excluded."owner_key_fingerprint", "voucher_header_hash" = excluded."voucher_header_hash",
          "voucher_entry_hash" = excluded."voucher_entry_hash", "wait_seconds" = excluded."wait_seconds",
-         "registered_at" = excluded."registered_at", "expires_at" = excluded."expires_at"`,
+         "registered_at" = excluded."registered_at", "expires_at" = excluded."expires_at"
+       WHERE "rv_registration"."expires_at" <= excluded."registered_at"
+         OR ("rv_registration"."voucher_header_hash" = excluded."voucher_header_hash"
+             AND "rv_registration"."voucher_entry_hash" IN (${chain}))`,
       [
         formatGuid(registration.guid),
         registration.to1d,
@@ -68,11 +94,12 @@ export class RendezvousStore implements RegistrationStore, RegistrationLookup, T
         registration.voucherHeaderHash,
         registration.voucherEntryHash,
         registration.waitSeconds,
-        new Date(),
+        registration.registeredAt,
         registration.expiresAt,
+        ...registration.entryHashes,
       ],
     );
-    return true;
+    return changed > 0;
   }
 
   async lookup(guid: Guid): Promise<RvRedirectRecord | null> {

@@ -14,6 +14,7 @@ export { openTo0Session, sealTo0Session, type To0Session } from './session.js';
 export type {
   Clock,
   ConsumedNonce,
+  RegisterOutcome,
   RegistrationStore,
   Responder,
   ResponderRequest,

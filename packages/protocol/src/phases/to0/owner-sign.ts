@@ -186,13 +186,22 @@ export async function answerTO0OwnerSign(
 
   const waitSeconds = Math.min(to0d.waitSeconds, ctx.maxWaitSeconds);
   const registration = buildRegistration(ctx, checked, rawArrayItems(body)[1]!, waitSeconds);
-  const stored = await ctx.registrations.register(registration, {
+  const outcome = await ctx.registrations.register(registration, {
     nonce: session.nonceTO0Sign,
     expiresAt: new Date(Math.max(session.expiresAt, ctx.now())),
   });
-  if (!stored) {
+  if (!outcome.stored && outcome.reason === 'nonce-used') {
     throw new InvalidTokenError(
       'this TO0 session is already complete (its NonceTO0Sign was used); start again with TO0.Hello',
+      prev,
+    );
+  }
+  if (!outcome.stored) {
+    // Both chains verify, so only the chain can tell a resale from a double extension (threat model).
+    throw new InvalidOwnershipVoucherError(
+      `GUID ${formatGuid(registration.guid)} is registered until ${outcome.until.toISOString()} from a voucher ` +
+        `this one does not extend (owner key SHA-256 ${outcome.ownerKeyFingerprint}): a resale must extend the ` +
+        'registered voucher; if this voucher is the rightful one, ask the rendezvous operator to remove the registration',
       prev,
     );
   }
@@ -210,14 +219,18 @@ function buildRegistration(
   waitSeconds: number,
 ): RvRegistration {
   const { voucher } = checked;
+  const entryHashes = voucher.entries.map((e) => ctx.crypto.digest('SHA-256', e.bytes));
+  const now = ctx.now();
   return {
     guid: voucher.guid,
     to1d: to1dBytes,
     deviceKey: checked.deviceKey,
     ownerKeyFingerprint: keyFingerprint(ctx.crypto, checked.ownerKey.toDer()),
     voucherHeaderHash: ctx.crypto.digest('SHA-256', voucher.header.bytes),
-    voucherEntryHash: ctx.crypto.digest('SHA-256', voucher.entries.at(-1)!.bytes),
+    voucherEntryHash: entryHashes.at(-1)!,
+    entryHashes,
     waitSeconds,
-    expiresAt: new Date(ctx.now() + waitSeconds * 1000),
+    registeredAt: new Date(now),
+    expiresAt: new Date(now + waitSeconds * 1000),
   };
 }

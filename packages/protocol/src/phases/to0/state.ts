@@ -55,10 +55,28 @@ export interface RvRegistration {
   /** SHA-256 of the OVHeader bytes and of the last OVEntry: which voucher (and extension) was presented. */
   voucherHeaderHash: Uint8Array;
   voucherEntryHash: Uint8Array;
+  /**
+   * SHA-256 of every OVEntry, first to last (the last is `voucherEntryHash`). Not stored: the store checks
+   * with them that a later registration extends the one it replaces.
+   */
+  entryHashes: readonly Uint8Array[];
   /** WaitSeconds granted in TO0.AcceptOwner. */
   waitSeconds: number;
+  registeredAt: Date;
   expiresAt: Date;
 }
+
+/** What {@link RegistrationStore.register} did. */
+export type RegisterOutcome =
+  | { stored: true }
+  /** The NonceTO0Sign was already spent (a replayed TO0.OwnerSign): nothing stored. */
+  | { stored: false; reason: 'nonce-used' }
+  /**
+   * An unexpired registration of the GUID came from a voucher this one does not extend (another header,
+   * or a chain without the registered last entry): a voucher extended twice, or an old owner coming back
+   * after a resale. Nothing stored; the earlier registration stands until `until`.
+   */
+  | { stored: false; reason: 'held-by-another-voucher'; until: Date; ownerKeyFingerprint: string };
 
 /** A NonceTO0Sign being spent, kept until its session token would have expired anyway. */
 export interface ConsumedNonce {
@@ -68,10 +86,13 @@ export interface ConsumedNonce {
 
 export interface RegistrationStore {
   /**
-   * Stores `registration`, replacing any earlier one for the GUID, and records `nonce` as used, in one
-   * transaction. Resolves false and stores nothing when the nonce was already used (a replayed OwnerSign).
+   * Records `nonce` as used and stores `registration`. An earlier registration of the GUID is replaced
+   * when it has expired, or when the new voucher has the same OVHeader and its entries include the
+   * registered last entry (a renewal, or a resale that extends the registered chain); otherwise it stands
+   * (`held-by-another-voucher`). The decision and the write are one atomic statement, so two owners racing
+   * cannot both win.
    */
-  register(registration: RvRegistration, nonce: ConsumedNonce): Promise<boolean>;
+  register(registration: RvRegistration, nonce: ConsumedNonce): Promise<RegisterOutcome>;
 }
 
 /** What the trust policy is asked about in TO0.OwnerSign, once the voucher has verified. */

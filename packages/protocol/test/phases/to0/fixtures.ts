@@ -10,6 +10,7 @@ import { FdoPeerError, type FdoReply, type FdoTransport } from '../../../src/pha
 import type {
   ConsumedNonce,
   RegistrationLookup,
+  RegisterOutcome,
   RegistrationStore,
   Responder,
   RvRedirectRecord,
@@ -139,10 +140,24 @@ export class MemoryRegistry implements RegistrationStore, RegistrationLookup, To
   readonly registrations = new Map<string, RvRegistration>();
   readonly usedNonces = new Map<string, Date>();
 
-  async register(registration: RvRegistration, nonce: ConsumedNonce): Promise<boolean> {
-    if (!(await this.consume(nonce.nonce, nonce.expiresAt))) return false;
+  async register(registration: RvRegistration, nonce: ConsumedNonce): Promise<RegisterOutcome> {
+    if (!(await this.consume(nonce.nonce, nonce.expiresAt))) return { stored: false, reason: 'nonce-used' };
+    const held = this.registrations.get(toHex(registration.guid));
+    const extendsHeld =
+      held === undefined ||
+      held.expiresAt <= registration.registeredAt ||
+      (toHex(held.voucherHeaderHash) === toHex(registration.voucherHeaderHash) &&
+        registration.entryHashes.some((h) => toHex(h) === toHex(held.voucherEntryHash)));
+    if (!extendsHeld) {
+      return {
+        stored: false,
+        reason: 'held-by-another-voucher',
+        until: held.expiresAt,
+        ownerKeyFingerprint: held.ownerKeyFingerprint,
+      };
+    }
     this.registrations.set(toHex(registration.guid), registration);
-    return true;
+    return { stored: true };
   }
 
   async lookup(guid: Guid): Promise<RvRedirectRecord | null> {
