@@ -4,10 +4,13 @@
 //   - a Prisma client per provider (packages/storage/generated/{sqlite,postgresql}/),
 //   - with --migrations: the migration SQL per provider (prisma/migrations/<provider>/0001_init/).
 //   - with --check: exits 1 if the committed migration SQL differs from the schema.
+// Plain generation is skipped when the schema and Prisma's version are those of the last run (a stamp
+// in generated/), so `npm start` on a built tree rewrites nothing another process may be loading.
 // It drives the Prisma 6.19 CLI through a generated config with a driver adapter and the JS engine,
 // which is what keeps the CLI from downloading its native engine (docs/platform-notes.md).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +69,19 @@ function prisma(config, ...cliArgs) {
 }
 
 mkdirSync(generatedDir, { recursive: true });
+const stampFile = join(generatedDir, '.schema-stamp');
+const stamp = createHash('sha256')
+  .update(readFileSync(join(dirname(prismaCli), '..', 'package.json')))
+  .update(readFileSync(fileURLToPath(import.meta.url)));
+for (const file of readdirSync(schemaDir).sort()) stamp.update(file).update(readFileSync(join(schemaDir, file)));
+const stampValue = stamp.digest('hex');
+const upToDate =
+  existsSync(stampFile) &&
+  readFileSync(stampFile, 'utf8') === stampValue &&
+  ['sqlite', 'postgresql'].every((p) => existsSync(join(generatedDir, p, 'index.js')));
+if (upToDate && !args.has('--migrations') && !args.has('--check')) process.exit(0);
+rmSync(stampFile, { force: true });
+
 const targets = [
   { provider: 'sqlite', schema: schemaDir },
   { provider: 'postgresql', schema: derivePostgresSchema() },
@@ -91,4 +107,5 @@ for (const { provider, schema } of targets) {
   }
 }
 rmSync(join(generatedDir, 'cli-unused.db'), { force: true });
+writeFileSync(stampFile, stampValue);
 if (stale) process.exitCode = 1;
