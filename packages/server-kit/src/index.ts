@@ -63,6 +63,17 @@ export {
 } from './rest.js';
 export { accessSettings } from './access-settings.js';
 export {
+  API_TARGET_USAGE,
+  apiFetch,
+  apiJson,
+  apiTargetOf,
+  keysCommand,
+  KEYS_USAGE,
+  Progress,
+  type ApiTarget,
+  type ListedKey,
+} from './operator-cli.js';
+export {
   addRateLimit,
   rateLimitConfigOf,
   rateLimitSettings,
