@@ -4,6 +4,7 @@
  * the OpenAPI document and docs page (openapi.ts), and graceful shutdown.
  */
 import type { ServerOptions } from 'node:https';
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { healthRoutes } from './health.js';
 import { addMetrics } from './metrics.js';
@@ -81,6 +82,7 @@ export function createApp(options: AppOptions): FastifyInstance {
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });
+  closeAnsweredUploadsOnShutdown(app);
   addOpenApi(app, options.service);
   // FDO bodies are single CBOR items; the protocol layer decodes them (FDO 1.1 §4.3).
   app.addContentTypeParser('application/cbor', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -88,6 +90,34 @@ export function createApp(options: AppOptions): FastifyInstance {
   addMetrics(app, options.service);
   void app.register(apiDocs, { service: options.service, serve: options.apiDocs ?? true });
   return app;
+}
+
+/**
+ * A reply sent before its request body was read to the end (a refused or failed streamed upload) leaves
+ * the connection busy while Node discards the rest of the body, and Fastify's close waits only for idle
+ * connections to end: a shutdown after a cut import waited for the keep-alive timeout (72 s). Such
+ * connections are remembered and destroyed when the app closes. They are not closed at once: a client
+ * still writing its body would get EPIPE instead of reading the reply that says what went wrong.
+ */
+function closeAnsweredUploadsOnShutdown(app: FastifyInstance): void {
+  const answered = new Set<Socket>();
+  // The message lets go of its socket once the reply is sent: keep it from the start.
+  const sockets = new WeakMap<object, Socket>();
+  app.addHook('onRequest', async (request) => {
+    sockets.set(request.raw, request.raw.socket);
+  });
+  app.addHook('onResponse', async (request) => {
+    const socket = sockets.get(request.raw);
+    if (socket === undefined || request.raw.complete || socket.destroyed || answered.has(socket)) return;
+    answered.add(socket);
+    const forget = () => answered.delete(socket);
+    request.raw.once('end', forget);
+    socket.once('close', forget);
+  });
+  app.addHook('preClose', async () => {
+    for (const socket of answered) socket.destroy();
+    answered.clear();
+  });
 }
 
 /** Listens and closes cleanly on SIGINT/SIGTERM: in-flight requests finish, then the process exits. */

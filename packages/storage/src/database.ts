@@ -112,13 +112,33 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     adapter: new PrismaPg({ connectionString: url, max: options.poolSize ?? 10 }),
   }) as unknown as PrismaClient;
   const sql = postgresDriver(url, options.poolSize ?? 10);
-  return {
-    prisma,
-    sql,
-    provider,
-    displayUrl,
-    close: () => Promise.all([prisma.$disconnect(), sql.close()]).then(() => {}),
-  };
+  return { prisma, sql, provider, displayUrl, close: () => closePostgres(prisma, sql) };
+}
+
+/** How long closing waits for Prisma's PostgreSQL pool before giving up on it. */
+const PRISMA_PG_CLOSE_MS = 5_000;
+
+/**
+ * Closes both pools. Prisma's adapter-pg can keep a connection checked out for good when the database
+ * drops it in the middle of a transaction (seen when PostgreSQL went away during a streamed import);
+ * its pool's end() then never resolves and a graceful shutdown would hang. So the wait is bounded: past
+ * it, a warning names the cause and shutdown goes on (the process exits and the sockets with it).
+ */
+async function closePostgres(prisma: PrismaClient, sql: SqlDriver): Promise<void> {
+  await sql.close();
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), PRISMA_PG_CLOSE_MS);
+    timer.unref();
+  });
+  const outcome = await Promise.race([prisma.$disconnect().then(() => 'closed' as const), gaveUp]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
+    process.emitWarning(
+      `a PostgreSQL connection of Prisma's pool was still checked out after ${PRISMA_PG_CLOSE_MS} ms (a transaction cut by a database outage); closing without it`,
+      { code: 'FDO_DB_CLOSE_TIMEOUT' },
+    );
+  }
 }
 
 export interface MigrationStatus {
