@@ -50,3 +50,10 @@ export async function revokedSerials(crl: Uint8Array, issuerCertificate: Uint8Ar
 
 /** PEM of a DER CRL. */
 export const crlToPem = (der: Uint8Array): string => x509.PemConverter.encode(der, 'X509 CRL') + '\n';
+
+/** DER of the first X509 CRL block of a PEM text. */
+export function crlFromPem(pem: string): Uint8Array {
+  const [block] = x509.PemConverter.decodeWithHeaders(pem).filter((b) => b.type === 'X509 CRL');
+  if (block === undefined) throw new Error('no X509 CRL block');
+  return new Uint8Array(block.rawData);
+}
