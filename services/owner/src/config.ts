@@ -270,7 +270,8 @@ export const CONFIG_SCHEMA = defineConfig('owner', 'FDO_OWNER_CONFIG', {
     env: 'FDO_OWNER_MODULES',
     file: 'modules',
     default: [],
-    description: 'owner ServiceInfo modules to load: file paths (relative to the working directory or the config file) or package names',
+    description:
+      'owner ServiceInfo modules to load: file paths (relative to the working directory or the config file) or package names',
   }),
   ...accessSettings('FDO_OWNER'),
   ...loggingSettings,

@@ -90,7 +90,10 @@ export function csrDevice(options: CsrDeviceOptions): DeviceServiceInfoModule {
     const separateCa = typeof options.caFile === 'function' ? options.caFile() : (options.caFile ?? true);
     await writeFileAtomic(join(dir, CSR_FILES.key), privateKeyToPem(key.privateKey), 0o600);
     if (separateCa) await writeFileAtomic(join(dir, CSR_FILES.ca), certificatesToPem(ca));
-    await writeFileAtomic(join(dir, CSR_FILES.cert), certificatesToPem(separateCa ? [certificate] : [certificate, ...ca]));
+    await writeFileAtomic(
+      join(dir, CSR_FILES.cert),
+      certificatesToPem(separateCa ? [certificate] : [certificate, ...ca]),
+    );
     result.serialNumber = cert.serialNumber;
     key = null;
   }

@@ -80,7 +80,8 @@ export function render(template: string, device: DeviceFacts, profile: string): 
 export function selectorOf(s: SelectorJson): ModuleSelector {
   const devmod: NonNullable<ModuleSelector['devmod']> = {};
   for (const [k, v] of Object.entries(s.devmod ?? {})) {
-    devmod[k as keyof typeof devmod] = v.length > 2 && v.startsWith('/') && v.endsWith('/') ? new RegExp(v.slice(1, -1)) : v;
+    devmod[k as keyof typeof devmod] =
+      v.length > 2 && v.startsWith('/') && v.endsWith('/') ? new RegExp(v.slice(1, -1)) : v;
   }
   return {
     ...(s.tags === undefined ? {} : { tags: s.tags }),
@@ -100,7 +101,9 @@ class Fields {
     if (typeof v !== 'string' || v.trim() === '') throw new Error(`${this.where}.${key} must be a non-empty string`);
     for (const m of v.matchAll(/\{(\w+)\}/g)) {
       if (!TEMPLATE_VARS.includes(m[1]!)) {
-        throw new Error(`${this.where}.${key}: unknown {${m[1]}} (use ${TEMPLATE_VARS.map((x) => `{${x}}`).join(', ')})`);
+        throw new Error(
+          `${this.where}.${key}: unknown {${m[1]}} (use ${TEMPLATE_VARS.map((x) => `{${x}}`).join(', ')})`,
+        );
       }
     }
     return v.trim();
@@ -133,7 +136,8 @@ class Fields {
 
   only(keys: readonly string[]): void {
     const unknown = Object.keys(this.o).filter((k) => !keys.includes(k));
-    if (unknown.length > 0) throw new Error(`${this.where}: unknown field ${unknown.join(', ')} (known: ${keys.join(', ')})`);
+    if (unknown.length > 0)
+      throw new Error(`${this.where}: unknown field ${unknown.join(', ')} (known: ${keys.join(', ')})`);
   }
 }
 
@@ -196,6 +200,19 @@ function profileOf(name: string, v: unknown, base: string): CredentialProfile {
     ...(subject === undefined ? {} : { subject }),
     ...(caFile === undefined ? {} : { caFile: isAbsolute(caFile) ? caFile : resolve(base, caFile) }),
   };
+  return kindFields(kind, baseFields, f, o, common);
+}
+
+/** The fields of one kind, checked, over the common ones. */
+function kindFields(
+  kind: ProfileKind,
+  baseFields: ProfileBase,
+  f: Fields,
+  o: Record<string, unknown>,
+  common: readonly string[],
+): CredentialProfile {
+  const where = `profiles.${baseFields.name}`;
+  const ca = baseFields.ca;
   switch (kind) {
     case 'mqtt':
       f.only([...common, 'brokerUrl', 'clientId', 'topicPrefix']);
@@ -222,11 +239,14 @@ function profileOf(name: string, v: unknown, base: string): CredentialProfile {
     }
     case 'azure-iot': {
       f.only([...common, 'deviceId', 'hubHostName', 'idScope', 'globalEndpoint']);
-      if (ca.length === 0) throw new Error(`${where}.caFile: name the Azure server root CA file (DigiCert Global Root G2)`);
+      if (ca.length === 0)
+        throw new Error(`${where}.caFile: name the Azure server root CA file (DigiCert Global Root G2)`);
       const hubHostName = f.optional('hubHostName');
       const idScope = f.optional('idScope');
       if ((hubHostName === undefined) === (idScope === undefined)) {
-        throw new Error(`${where}: give either hubHostName (IoT Hub directly) or idScope (Device Provisioning Service)`);
+        throw new Error(
+          `${where}: give either hubHostName (IoT Hub directly) or idScope (Device Provisioning Service)`,
+        );
       }
       return {
         ...baseFields,
@@ -268,7 +288,14 @@ export function deviceConfig(p: CredentialProfile, device: DeviceFacts): Record<
   const files = { certFile: 'cert.pem', keyFile: 'key.pem', caFile: 'ca.pem' };
   switch (p.kind) {
     case 'mqtt':
-      return { kind: p.kind, profile: p.name, brokerUrl: p.brokerUrl, clientId: r(p.clientId), topicPrefix: r(p.topicPrefix), ...files };
+      return {
+        kind: p.kind,
+        profile: p.name,
+        brokerUrl: p.brokerUrl,
+        clientId: r(p.clientId),
+        topicPrefix: r(p.topicPrefix),
+        ...files,
+      };
     case 'aws-iot': {
       const thingName = r(p.thingName);
       return {

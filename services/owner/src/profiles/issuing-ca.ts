@@ -36,13 +36,16 @@ export async function loadIssuingCa(c: IssuingCaConfig): Promise<IssuingCa> {
   let keyFile = c.keyFile;
   let certFile = c.certFile;
   if ((keyFile === null) !== (certFile === null)) {
-    throw new Error('FDO_OWNER_ISSUING_CA_KEY_FILE and FDO_OWNER_ISSUING_CA_CERT_FILE go together: set both or neither');
+    throw new Error(
+      'FDO_OWNER_ISSUING_CA_KEY_FILE and FDO_OWNER_ISSUING_CA_CERT_FILE go together: set both or neither',
+    );
   }
   if (keyFile === null || certFile === null) {
     mkdirSync(c.keysDir, { recursive: true, mode: 0o700 });
     keyFile = join(c.keysDir, 'issuing-ca.key.pem');
     certFile = join(c.keysDir, 'issuing-ca.crt.pem');
-    const keyText = readOptional(keyFile) ?? writeOnce(keyFile, privateKeyToPem(generateKeyPair('ec256').privateKey), 0o600);
+    const keyText =
+      readOptional(keyFile) ?? writeOnce(keyFile, privateKeyToPem(generateKeyPair('ec256').privateKey), 0o600);
     chmodSync(keyFile, 0o600);
     const privateKey = privateKeyFromPemText(keyText, keyFile);
     if (readOptional(certFile) === null) {
@@ -55,7 +58,8 @@ export async function loadIssuingCa(c: IssuingCaConfig): Promise<IssuingCa> {
   const privateKey = privateKeyFromPemText(keyText, keyFile);
   const chain = certificatesFromPem(readOptional(certFile) ?? '');
   const certificate = chain[0];
-  if (certificate === undefined) throw new Error(`FDO_OWNER_ISSUING_CA_CERT_FILE: ${certFile} holds no CERTIFICATE block`);
+  if (certificate === undefined)
+    throw new Error(`FDO_OWNER_ISSUING_CA_CERT_FILE: ${certFile} holds no CERTIFICATE block`);
   const summary = describeCertificate(certificate);
   if (fingerprint(summary.publicKey.spki) !== fingerprint(publicKeyOf(privateKey).spki)) {
     throw new Error(`${certFile}: its first certificate is not for the key in ${keyFile}`);

@@ -305,16 +305,29 @@ export class DeviceStatusStore {
     const row = await this.prisma.ownerVoucher.findFirst({ where: byAnyGuid(guid), select: { id: true, guid: true } });
     if (row === null) return false;
     await this.prisma.ownerVoucher.update({ where: { id: row.id }, data: { profile } });
-    await this.record(row.guid, 'api', 'info', profile === null ? 'profile assignment removed' : `profile ${profile} assigned`);
+    await this.record(
+      row.guid,
+      'api',
+      'info',
+      profile === null ? 'profile assignment removed' : `profile ${profile} assigned`,
+    );
     return true;
   }
 
   /** Devices assigned to the profile or onboarded with it: how many, and the first `limit`. */
-  async withProfile(name: string, limit: number): Promise<{ count: number; devices: { guid: string; state: string }[] }> {
+  async withProfile(
+    name: string,
+    limit: number,
+  ): Promise<{ count: number; devices: { guid: string; state: string }[] }> {
     const where = { OR: [{ profile: name }, { onboardedProfile: name }] };
     const [count, rows] = await Promise.all([
       this.prisma.ownerVoucher.count({ where }),
-      this.prisma.ownerVoucher.findMany({ where, orderBy: { id: 'asc' }, take: limit, select: { guid: true, state: true } }),
+      this.prisma.ownerVoucher.findMany({
+        where,
+        orderBy: { id: 'asc' },
+        take: limit,
+        select: { guid: true, state: true },
+      }),
     ]);
     return { count, devices: rows };
   }

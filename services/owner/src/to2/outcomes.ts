@@ -24,7 +24,9 @@ function describe(module: string, result: JsonValue): { failed: boolean; detail:
     const files = result as Obj[];
     return {
       failed: files.some((f) => f.done !== f.length),
-      detail: files.map((f) => `${String(f.name)}: ${f.done === f.length ? `${String(f.length)} bytes` : 'failed'}`).join(', '),
+      detail: files
+        .map((f) => `${String(f.name)}: ${f.done === f.length ? `${String(f.length)} bytes` : 'failed'}`)
+        .join(', '),
     };
   }
   const text = JSON.stringify(result) ?? '';

@@ -58,7 +58,12 @@ export async function profileRoutes(api: FastifyInstance, { devices, profiles }:
     new ApiError(
       404,
       'not_found',
-      `no credential profile "${name}" (configured: ${profiles?.list().map((p) => p.name).join(', ') || 'none'}; see FDO_OWNER_PROFILES)`,
+      `no credential profile "${name}" (configured: ${
+        profiles
+          ?.list()
+          .map((p) => p.name)
+          .join(', ') || 'none'
+      }; see FDO_OWNER_PROFILES)`,
     );
 
   api.get(
@@ -180,12 +185,17 @@ export async function profileRoutes(api: FastifyInstance, { devices, profiles }:
     },
   );
 
-  api.post<{ Params: { guid: string } }>(
+  api.post<{ Params: { guid: string }; Body: { reason?: string } | undefined }>(
     '/devices/:guid/certificate/revoke',
     {
       config: { scope: 'write' },
       schema: {
         params: guidParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { reason: { type: 'string', maxLength: 200, description: "kept in the device's timeline" } },
+        },
         response: {
           200: {
             type: 'object',
@@ -202,6 +212,8 @@ export async function profileRoutes(api: FastifyInstance, { devices, profiles }:
       const device = await devices.get(guid);
       if (device === null) throw notFound(guid);
       const revoked = profiles === null ? [] : await profiles.certificates.revoke(device.id, 'api');
+      const why = request.body?.reason === undefined ? '' : `: ${request.body.reason}`;
+      await devices.record(device.guid, 'api', 'info', `certificates revoked (${revoked.join(', ') || 'none'})${why}`);
       return { guid: device.guid, revoked };
     },
   );

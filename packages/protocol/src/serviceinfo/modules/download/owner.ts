@@ -34,8 +34,7 @@ export interface DownloadItem {
 export interface DownloadOwnerOptions {
   /** The files to send, the same list for a device on every call (it is re-read per round). */
   files:
-    | readonly DownloadItem[]
-    | ((device: DeviceFacts) => readonly DownloadItem[] | Promise<readonly DownloadItem[]>);
+    readonly DownloadItem[] | ((device: DeviceFacts) => readonly DownloadItem[] | Promise<readonly DownloadItem[]>);
   /** Largest data block; default and maximum 1014 (the module page). */
   chunkSize?: number;
 }
