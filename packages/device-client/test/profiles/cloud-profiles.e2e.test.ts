@@ -26,6 +26,7 @@ import {
 } from '@fdo/protocol/x509';
 import { databaseTargets } from '@fdo/storage/testing';
 import { credentialModules, deviceInitialize } from '../../src/index.js';
+import { api } from '../helpers.js';
 import { roundRobin } from '../../../../services/owner/test/helpers.js';
 // @ts-expect-error: a plain JavaScript example, typed by its JSDoc only
 import { helloDevice } from '../../../../examples/owner-module-hello/device.mjs';
@@ -33,21 +34,6 @@ import { helloDevice } from '../../../../examples/owner-module-hello/device.mjs'
 const [db] = await databaseTargets(t);
 const dir = mkdtempSync(join(tmpdir(), 'fdo-cloud-profiles-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-
-async function api(base: string, token: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}/api/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined
-        ? {}
-        : { 'content-type': typeof body === 'string' ? 'application/x-pem-file' : 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, text, json: text.startsWith('{') ? JSON.parse(text) : undefined };
-}
 
 /** Stand-ins for the clouds' server roots (the real files are public downloads). */
 async function rootFile(name: string): Promise<{ file: string; der: Uint8Array }> {

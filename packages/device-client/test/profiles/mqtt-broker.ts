@@ -5,22 +5,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { createServer, Socket, type AddressInfo } from 'node:net';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import mqtt, { type MqttClient } from 'mqtt';
+import { freePort } from '../helpers.js';
 
 export const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'].find((p) =>
   existsSync(p),
 );
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export interface BrokerFiles {
   /** CA that client certificates must chain to. */

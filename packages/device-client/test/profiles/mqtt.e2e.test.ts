@@ -7,8 +7,7 @@
  * refused; a second onboarding re-enrolls (new key, new certificate) and the old certificate stops
  * working; a certificate revoked through the owner's API stops working.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { build as buildManufacturer } from '@fdo/manufacturer';
@@ -26,7 +25,8 @@ import {
 import { databaseTargets } from '@fdo/storage/testing';
 import { readCredentialFile } from '../../src/index.js';
 import { runDeviceCli } from '../../src/cli/index.js';
-import { Broker, connect, echo, freePort, MOSQUITTO } from './mqtt-broker.js';
+import { api, freePort, tempDir, until } from '../helpers.js';
+import { Broker, connect, echo, MOSQUITTO } from './mqtt-broker.js';
 
 const skip =
   MOSQUITTO === undefined
@@ -34,36 +34,6 @@ const skip =
     : false;
 
 const [db] = await databaseTargets(t);
-
-function tempDir(t: Test): string {
-  const dir = mkdtempSync(join(tmpdir(), 'fdo-mqtt-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-async function api(base: string, token: string, method: string, path: string, body?: string | object) {
-  const json = typeof body === 'object';
-  const res = await fetch(`${base}/api/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': json ? 'application/json' : 'application/x-pem-file' }),
-    },
-    ...(body === undefined ? {} : { body: json ? JSON.stringify(body) : body }),
-  });
-  const text = await res.text();
-  return { status: res.status, text, json: text.startsWith('{') ? JSON.parse(text) : undefined };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function cli(t: Test, args: string[]): Promise<string> {
   let out = '';
@@ -77,7 +47,7 @@ t.test(
   'MQTT profile: DI → TO0 → TO1 → TO2, then mutual TLS to Mosquitto with only the files received',
   { skip },
   async (t) => {
-    const dir = tempDir(t);
+    const dir = tempDir(t, 'fdo-mqtt-');
     const brokerPort = await freePort();
 
     // The broker's own server certificate, from a CA of its own: the profile sends that CA as ca.pem.
