@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DeviceCredential, nodeCrypto, OwnershipVoucher, to2Responder, TO2_REQUEST_TYPES } from '@fdo/protocol';
 import type { OwnerServiceInfoModule } from '@fdo/protocol/serviceinfo';
@@ -134,4 +135,39 @@ export function exited(child: ChildProcess): Promise<{ code: number | null; sign
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, output })));
+}
+
+/** A free loopback port (for a service that must know its own address before it listens). */
+export async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A management API call with a bearer token: a string body is PEM, an object JSON. */
+export async function api(base: string, token: string, method: string, path: string, body?: string | object) {
+  const json = typeof body === 'object';
+  const res = await fetch(`${base}/api/v1${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': json ? 'application/json' : 'application/x-pem-file' }),
+    },
+    ...(body === undefined ? {} : { body: json ? JSON.stringify(body) : body }),
+  });
+  const text = await res.text();
+  return { status: res.status, text, json: text.startsWith('{') ? JSON.parse(text) : undefined };
+}
+
+/** Polls `fn` until it returns a value. */
+export async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

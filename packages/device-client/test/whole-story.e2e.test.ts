@@ -5,7 +5,7 @@
  * runs TO1 (redirected to the owner) and TO2 (onboarded), and the owner's status shows it. On SQLite
  * and on PostgreSQL, one database for the three services as a small deployment would have.
  */
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,43 +18,12 @@ import { formatGuid, runTO2, verifyVoucher, nodeCrypto, readVoucherPem } from '@
 import { databaseTargets } from '@fdo/storage/testing';
 import { readCredentialFile, runDeviceTo1 } from '../src/index.js';
 import { runDeviceCli } from '../src/cli/index.js';
+import { api, freePort, until } from './helpers.js';
 
 function tempDir(t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'fdo-story-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-/** A free loopback port: the owner must know its own TO2 address before it listens (it sends it in TO0). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function api(base: string, token: string, method: string, path: string, body?: string) {
-  const res = await fetch(`${base}/api/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/x-pem-file' }),
-    },
-    ...(body === undefined ? {} : { body }),
-  });
-  const text = await res.text();
-  return { status: res.status, text, json: text.startsWith('{') ? JSON.parse(text) : undefined };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 for (const db of await databaseTargets(t)) {

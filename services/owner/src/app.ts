@@ -26,6 +26,10 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig, type ConfigOverrides, type OwnerConfig } from './config.js';
 import { OwnerKeys } from './keys.js';
 import { ownerMetrics, type OwnerMetrics } from './metrics.js';
+import { checkModuleNames, loadOwnerModules } from './owner-modules.js';
+import { CertificateStore } from './profiles/certificates.js';
+import { loadIssuingCa, type IssuingCa } from './profiles/issuing-ca.js';
+import { Profiles } from './profiles/profiles.js';
 import { managementRoutes } from './routes/api/index.js';
 import { DeviceStatusStore } from './store/device-status.js';
 import { RegistrationStore } from './store/registrations.js';
@@ -53,6 +57,9 @@ export interface OwnerHandle {
   to2Sessions: To2SessionStore;
   /** Counters and histograms of this instance (TO2 reports `onboardings` here). */
   metrics: OwnerMetrics;
+  /** Credential profiles and the issuing CA, when profiles are configured (or the CA files given). */
+  profiles: Profiles | null;
+  issuingCa: IssuingCa | null;
 }
 
 declare module 'fastify' {
@@ -75,6 +82,8 @@ export interface BuildOptions extends ConfigOverrides {
 
 /** How often expired TO2 sessions are deleted. */
 const TO2_SWEEP_INTERVAL_MS = 60_000;
+/** How often the CRL is rewritten (its nextUpdate is days ahead). */
+const CRL_REFRESH_MS = 86_400_000;
 
 function readDeviceCas(files: readonly string[]): Uint8Array[] {
   return files.flatMap((file) => {
@@ -131,6 +140,31 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
   const tokens = new ApiTokenStore(db.prisma, SERVICE);
   const to2Sessions = new To2SessionStore(db.sql);
   const to2 = new OwnerTo2State({ vouchers, devices, sessions: to2Sessions, keys, log: app.log, now });
+  const ca = config.issuingCa;
+  const issuingCa =
+    config.profiles.length > 0 || ca.keyFile !== null ? await loadIssuingCa({ keysDir: config.keysDir, ...ca }) : null;
+  const profiles =
+    issuingCa === null
+      ? null
+      : new Profiles({
+          profiles: config.profiles,
+          prisma: db.prisma,
+          ca: issuingCa,
+          certificates: new CertificateStore(
+            db.prisma,
+            issuingCa,
+            { file: ca.crlFile, validityDays: ca.crlValidityDays },
+            now,
+          ),
+          certSubject: ca.certSubject,
+          certValidityDays: ca.certValidityDays,
+        });
+  const modules = [
+    ...(profiles?.modules() ?? []),
+    ...(await loadOwnerModules(config.moduleSpecifiers, { dataDir: config.dataDir, log: app.log })),
+    ...serviceInfoModules,
+  ];
+  checkModuleNames(modules);
   app.decorate('owner', {
     config,
     db,
@@ -143,13 +177,15 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
     to2,
     to2Sessions,
     metrics,
+    profiles,
+    issuingCa,
   });
 
   await app.register(fdoRoutes, {
     responder: to2Responder({
       crypto: nodeCrypto,
       state: to2,
-      serviceInfoModules,
+      serviceInfoModules: modules,
       now,
       ...config.to2,
     }),
@@ -174,6 +210,7 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
         importMaxBytes: config.importMaxBytes,
         now,
         metrics,
+        profiles,
         wakeScheduler: () => {
           if (config.to0.enabled)
             void scheduler.runOnce().catch((err: unknown) => app.log.error({ err }, 'TO0 round failed'));
@@ -203,6 +240,15 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
     sweep.unref();
   });
   app.addHook('preClose', async () => clearInterval(sweep));
+  if (profiles !== null) {
+    const certificates = profiles.certificates;
+    await certificates.writeCrl();
+    const refresh = setInterval(() => {
+      certificates.writeCrl().catch((err: unknown) => app.log.error({ err }, 'could not rewrite the CRL'));
+    }, CRL_REFRESH_MS);
+    refresh.unref();
+    app.addHook('preClose', async () => clearInterval(refresh));
+  }
 
   const bootstrap = await tokens.ensureBootstrapToken(join(config.dataDir, 'admin-token'));
   if (bootstrap !== null) app.log.info({ file: bootstrap }, 'first start: an admin API token was written to this file');
@@ -212,7 +258,9 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
       to2Addresses: config.to2Addresses,
       to0: config.to0.enabled ? `every ${config.to0.intervalSeconds} s` : 'off',
       deviceCaCheck: deviceCas.length > 0,
-      serviceInfoModules: serviceInfoModules.map((m) => m.name),
+      serviceInfoModules: modules.map((m) => m.name),
+      profiles: config.profiles.map((p) => `${p.name} (${p.kind})`),
+      ...(issuingCa === null ? {} : { issuingCa: issuingCa.certFile, crlFile: ca.crlFile }),
     },
     'owner ready',
   );

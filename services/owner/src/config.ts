@@ -5,7 +5,7 @@
  * wins over the file, and `overrides` (tests, scripts) over both. The README's table is generated from
  * {@link CONFIG_SCHEMA} (`npm run docs:config`).
  */
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { KeyKind } from '@fdo/protocol';
 import {
   accessSettings,
@@ -24,6 +24,8 @@ import {
   rateLimitSettings,
   type RateLimitConfig,
 } from '@fdo/server-kit';
+
+import { parseProfiles, type CredentialProfile } from './profiles/definitions.js';
 
 export { ConfigError } from '@fdo/server-kit';
 
@@ -80,6 +82,23 @@ export interface OwnerConfig {
   tls: TlsConfig;
   /** Per-source request limit (server-kit rate-limit.ts). */
   rateLimit: RateLimitConfig;
+  /** Operational credential profiles (docs/credential-profiles.md). */
+  profiles: CredentialProfile[];
+  /** The issuing CA for device certificates, and what it issues. */
+  issuingCa: IssuingCaSettings;
+  /** Owner ServiceInfo modules to load: file paths or package names (dynamic import). */
+  moduleSpecifiers: string[];
+}
+
+export interface IssuingCaSettings {
+  keyFile: string | null;
+  certFile: string | null;
+  subject: string;
+  validityDays: number;
+  certSubject: string;
+  certValidityDays: number;
+  crlFile: string;
+  crlValidityDays: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -189,26 +208,97 @@ export const CONFIG_SCHEMA = defineConfig('owner', 'FDO_OWNER_CONFIG', {
     default: 300,
     description: 'idle time after which a TO2 session is refused and swept',
   }),
+  profiles: setting(
+    kinds.custom('an object of credential profiles by name (JSON)', parseProfiles, (v) =>
+      v.map((p) => `${p.name} (${p.kind})`).join(', '),
+    ),
+    {
+      env: 'FDO_OWNER_PROFILES',
+      file: 'profiles',
+      default: [],
+      defaultText: 'none',
+      description: 'operational credential profiles (mqtt, aws-iot, azure-iot) and the devices they go to',
+    },
+  ),
+  issuingCaKeyFile: setting(kinds.path(), {
+    env: 'FDO_OWNER_ISSUING_CA_KEY_FILE',
+    file: 'issuingCa.keyFile',
+    default: null,
+    defaultText: 'generated: `KEYS_DIR/issuing-ca.key.pem`',
+    description: "the issuing CA's private key (PEM) that signs devices' operational certificates",
+  }),
+  issuingCaCertFile: setting(kinds.path(), {
+    env: 'FDO_OWNER_ISSUING_CA_CERT_FILE',
+    file: 'issuingCa.certFile',
+    default: null,
+    defaultText: 'generated: `KEYS_DIR/issuing-ca.crt.pem`',
+    description: "the issuing CA's certificate (PEM), then the rest of its chain; set with the key file",
+  }),
+  issuingCaSubject: setting(kinds.string({ maxLength: 256 }), {
+    env: 'FDO_OWNER_ISSUING_CA_SUBJECT',
+    file: 'issuingCa.subject',
+    default: 'CN=FDO Owner Issuing CA',
+    description: 'subject of a generated issuing CA',
+  }),
+  issuingCaValidityDays: setting(kinds.int(1, 36_500, 'a number of days'), {
+    env: 'FDO_OWNER_ISSUING_CA_VALIDITY_DAYS',
+    file: 'issuingCa.validityDays',
+    default: 3650,
+    description: 'lifetime of a generated issuing CA certificate',
+  }),
+  certSubject: setting(kinds.string({ maxLength: 256 }), {
+    env: 'FDO_OWNER_CERT_SUBJECT',
+    file: 'issuingCa.certSubject',
+    default: 'CN={guid}',
+    description: 'subject of device certificates ({guid}, {sn}, {device}, {profile}); a profile may set its own',
+  }),
+  certValidityDays: setting(kinds.int(1, 36_500, 'a number of days'), {
+    env: 'FDO_OWNER_CERT_VALIDITY_DAYS',
+    file: 'issuingCa.certValidityDays',
+    default: 365,
+    description: 'lifetime of device certificates',
+  }),
+  crlFile: setting(kinds.path(), {
+    env: 'FDO_OWNER_CRL_FILE',
+    file: 'issuingCa.crlFile',
+    default: (v) => join(v.dataDir as string, 'issuing-ca.crl.pem'),
+    defaultText: '`DATA_DIR/issuing-ca.crl.pem`',
+    description: "the issuing CA's revocation list (PEM), rewritten on every revocation: a broker's `crlfile`",
+  }),
+  crlValidityDays: setting(kinds.int(1, 365, 'a number of days'), {
+    env: 'FDO_OWNER_CRL_VALIDITY_DAYS',
+    file: 'issuingCa.crlValidityDays',
+    default: 7,
+    description: 'nextUpdate of the CRL; it is rewritten daily',
+  }),
+  modules: setting(kinds.list(), {
+    env: 'FDO_OWNER_MODULES',
+    file: 'modules',
+    default: [],
+    description:
+      'owner ServiceInfo modules to load: file paths (relative to the working directory or the config file) or package names',
+  }),
   ...accessSettings('FDO_OWNER'),
   ...rateLimitSettings('FDO_OWNER'),
   ...loggingSettings,
 });
 
-export type ConfigOverrides = Partial<Omit<OwnerConfig, 'to0' | 'to2'>> & {
+export type ConfigOverrides = Partial<Omit<OwnerConfig, 'to0' | 'to2' | 'issuingCa'>> & {
   to0?: Partial<To0Config>;
   to2?: Partial<To2Config>;
+  issuingCa?: Partial<IssuingCaSettings>;
 };
 
 /** The configuration from `env` (and `FDO_OWNER_CONFIG`), with `overrides` winning. Throws {@link ConfigError}. */
 export function loadConfig(env: Env = process.env, o: ConfigOverrides = {}): OwnerConfig {
-  const { values: v, problems, sources } = loadSettings(CONFIG_SCHEMA, env);
+  const { values: v, problems, sources, file } = loadSettings(CONFIG_SCHEMA, env);
   if (v.to0BackoffMaxSeconds < v.to0BackoffSeconds) {
     problems.push('FDO_OWNER_TO0_BACKOFF_MAX_SECONDS must be at least FDO_OWNER_TO0_BACKOFF_SECONDS');
   }
   const dataDir = o.dataDir ?? v.dataDir;
   const derived = (key: 'databaseUrl' | 'keysDir', fallback: string) =>
     sources[key] === 'default' ? fallback : v[key];
-  const { to0: to0Overrides, to2: to2Overrides, ...rest } = o;
+  const { to0: to0Overrides, to2: to2Overrides, issuingCa: caOverrides, ...rest } = o;
   const fromSettings: OwnerConfig = {
     host: v.host,
     port: v.port,
@@ -245,6 +335,19 @@ export function loadConfig(env: Env = process.env, o: ConfigOverrides = {}): Own
     apiDocs: v.apiDocs,
     tls: tlsConfigOf(v, 'FDO_OWNER', problems),
     rateLimit: rateLimitConfigOf(v),
+    profiles: v.profiles,
+    issuingCa: {
+      keyFile: v.issuingCaKeyFile,
+      certFile: v.issuingCaCertFile,
+      subject: v.issuingCaSubject,
+      validityDays: v.issuingCaValidityDays,
+      certSubject: v.certSubject,
+      certValidityDays: v.certValidityDays,
+      crlFile: sources.crlFile === 'default' ? join(dataDir, 'issuing-ca.crl.pem') : v.crlFile,
+      crlValidityDays: v.crlValidityDays,
+      ...caOverrides,
+    },
+    moduleSpecifiers: moduleSpecifiers(v.modules, sources.modules === 'file' ? dirname(file!) : process.cwd()),
   };
   const config: OwnerConfig = { ...fromSettings, ...definedOverrides(rest) };
   if (config.keyKinds.length === 0 && config.keyFiles.length === 0) {
@@ -252,4 +355,9 @@ export function loadConfig(env: Env = process.env, o: ConfigOverrides = {}): Own
   }
   if (problems.length > 0) throw new ConfigError(problems, 'owner');
   return config;
+}
+
+/** Paths ("./x.js", "/opt/m.js") resolve against `base`; anything else is a package name. */
+function moduleSpecifiers(list: readonly string[], base: string): string[] {
+  return list.map((m) => (m.startsWith('.') || isAbsolute(m) ? resolve(base, m) : m));
 }

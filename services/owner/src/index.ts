@@ -23,3 +23,8 @@ export { To0Scheduler, type RoundResult } from './to0/scheduler.js';
 export { VoucherImporter, type ImportResult, type ImportSummary } from './import/importer.js';
 export { pemBlocksOf, type PemItem } from './import/pem-stream.js';
 export { runOwnerCli, USAGE, type CliIo } from './cli.js';
+export { parseProfiles, PROFILE_KINDS, type CredentialProfile, type ProfileKind } from './profiles/definitions.js';
+export { loadIssuingCa, type IssuingCa } from './profiles/issuing-ca.js';
+export { Profiles } from './profiles/profiles.js';
+export { CertificateStore, type IssuedCertificate } from './profiles/certificates.js';
+export { loadOwnerModules, type OwnerModuleHost } from './owner-modules.js';

@@ -4,6 +4,8 @@
  * a fresh GUID per voucher, each extended to a chosen owner key).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -209,4 +211,38 @@ export async function voucherFactory(
     },
   };
   return factory;
+}
+
+/** A round-robin HTTP load balancer on loopback: request n goes to upstream n mod 2, no stickiness. */
+export async function roundRobin(t: TestContext, upstreams: string[]): Promise<{ url: string; served: string[] }> {
+  const served: string[] = [];
+  let n = 0;
+  const server = createServer((req, res) => {
+    const target = upstreams[n++ % upstreams.length]!;
+    served.push(target);
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      // Forward what FDO uses; hop-by-hop headers stay behind.
+      const headers: Record<string, string> = {};
+      for (const h of ['content-type', 'authorization', 'message-type']) {
+        const v = req.headers[h];
+        if (typeof v === 'string') headers[h] = v;
+      }
+      fetch(`${target}${req.url}`, { method: req.method!, headers, body: Buffer.concat(chunks) })
+        .then(async (up) => {
+          const out: Record<string, string> = {};
+          for (const h of ['content-type', 'authorization', 'message-type']) {
+            const v = up.headers.get(h);
+            if (v !== null) out[h] = v;
+          }
+          res.writeHead(up.status, out);
+          res.end(Buffer.from(await up.arrayBuffer()));
+        })
+        .catch(() => res.writeHead(502).end());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, served };
 }

@@ -22,12 +22,18 @@ import {
   type TO2Result,
 } from '@fdo/protocol';
 import { forDevices, type OwnerServiceInfoModule } from '@fdo/protocol/serviceinfo';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { databaseTargets, sqliteTarget } from '@fdo/storage/testing';
 import t, { type Test } from 'tap';
 import { OwnerKeys } from '../src/index.js';
-import { onEachDatabase, startOwner, tempDir, voucherFactory, type Owner, type TestDevice } from './helpers.js';
+import {
+  onEachDatabase,
+  roundRobin,
+  startOwner,
+  tempDir,
+  voucherFactory,
+  type Owner,
+  type TestDevice,
+} from './helpers.js';
 
 const devmod = { os: 'Linux', arch: 'aarch64', version: 'Debian 12', device: 'gateway', sn: 'SN-7' };
 
@@ -226,40 +232,6 @@ onEachDatabase(t, 'resale: onboard to owner A, extend to owner B, onboard to B',
     state: 'onboarded',
   });
 });
-
-/** A round-robin HTTP load balancer on loopback: request n goes to upstream n mod 2, no stickiness. */
-async function roundRobin(t: Test, upstreams: string[]): Promise<{ url: string; served: string[] }> {
-  const served: string[] = [];
-  let n = 0;
-  const server = createServer((req, res) => {
-    const target = upstreams[n++ % upstreams.length]!;
-    served.push(target);
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      // Forward what FDO uses; hop-by-hop headers stay behind.
-      const headers: Record<string, string> = {};
-      for (const h of ['content-type', 'authorization', 'message-type']) {
-        const v = req.headers[h];
-        if (typeof v === 'string') headers[h] = v;
-      }
-      fetch(`${target}${req.url}`, { method: req.method!, headers, body: Buffer.concat(chunks) })
-        .then(async (up) => {
-          const out: Record<string, string> = {};
-          for (const h of ['content-type', 'authorization', 'message-type']) {
-            const v = up.headers.get(h);
-            if (v !== null) out[h] = v;
-          }
-          res.writeHead(up.status, out);
-          res.end(Buffer.from(await up.arrayBuffer()));
-        })
-        .catch(() => res.writeHead(502).end());
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, served };
-}
 
 t.test('TO2 alternating between two owner instances on one database, message by message', async (t) => {
   for (const db of await databaseTargets(t)) {

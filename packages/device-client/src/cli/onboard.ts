@@ -5,10 +5,14 @@
  *
  *   fdo-device onboard --credential FILE [--rv URL]... [--owner URL]... [--skip-to1]
  *                      [--kex NAME] [--cipher NAME] [--serial S] [--json]
+ *                      [--credentials-dir DIR] [--download-dir DIR] [--allow-command CMD]...
  */
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CIPHER_SUITES, FdoError, KEX_SUITE_NAMES, toHex } from '@fdo/protocol';
 import { CredentialFileError } from '../credential-file.js';
+import { commandDevice, credentialModules } from '../modules/index.js';
 import { CredentialNotSavedError, onboard, type OnboardResult, type OnboardStep } from '../onboard.js';
 import { isNotRegistered, To1FailedError } from '../to1.js';
 import { isUnknownToOwner, To2FailedError } from '../to2.js';
@@ -19,12 +23,17 @@ const CIPHER_NAMES = CIPHER_SUITES.map((s) => s.name);
 export const ONBOARD_USAGE = `fdo-device onboard --credential FILE [--rv URL]... [--owner URL]... [--skip-to1]
               [--kex ${KEX_SUITE_NAMES.join('|')}]
               [--cipher NAME] [--serial S] [--json]
+              [--credentials-dir DIR] [--download-dir DIR] [--allow-command CMD]...
   Runs TO1 and TO2 and replaces FILE with the credential the owner gives (atomically; FILE is
   unchanged if anything fails, and with credential reuse). --rv asks these rendezvous servers
   instead of the credential's; --owner URL (with or without --skip-to1) skips TO1 and runs TO2 there.
   --kex default: ECDH256 (P-256 device key) or ECDH384 (P-384); an RSA owner needs DHKEX or ASYMKEX.
   --cipher NAME: ${CIPHER_NAMES.slice(0, 5).join(', ')},
-                 ${CIPHER_NAMES.slice(5).join(', ')} (default A128GCM).`;
+                 ${CIPHER_NAMES.slice(5).join(', ')} (default A128GCM).
+  ServiceInfo: fdo.csr and fdo.download are on. A credential profile's set (key.pem, cert.pem,
+  ca.pem, config.json) goes to DIR/<profile>/ (--credentials-dir, default "credentials" beside
+  FILE); other downloads to --download-dir (default "downloads" beside FILE). fdo.command runs
+  only the executables named by --allow-command (none by default), in the download directory.`;
 
 interface Parsed {
   credential: string;
@@ -34,6 +43,9 @@ interface Parsed {
   cipher?: number;
   serial?: string;
   json: boolean;
+  credentialsDir: string;
+  downloadDir: string;
+  allowCommands: string[];
 }
 
 function checkUrls(urls: readonly string[] | undefined, flag: string): void {
@@ -60,6 +72,9 @@ function parse(args: string[]): Parsed {
       cipher: { type: 'string' },
       serial: { type: 'string' },
       json: { type: 'boolean', default: false },
+      'credentials-dir': { type: 'string' },
+      'download-dir': { type: 'string' },
+      'allow-command': { type: 'string', multiple: true },
     },
     allowPositionals: true,
     strict: true,
@@ -79,9 +94,13 @@ function parse(args: string[]): Parsed {
   if (v.cipher !== undefined && cipher === undefined) {
     throw new UsageError(`onboard: --cipher must be one of ${CIPHER_NAMES.join(', ')}`);
   }
+  const beside = (name: string) => join(dirname(resolve(v.credential!)), name);
   return {
     credential: v.credential,
     json: v.json,
+    credentialsDir: resolve(v['credentials-dir'] ?? beside('credentials')),
+    downloadDir: resolve(v['download-dir'] ?? beside('downloads')),
+    allowCommands: v['allow-command'] ?? [],
     ...(v.rv === undefined ? {} : { rv: v.rv }),
     ...(v.owner === undefined ? {} : { owner: v.owner }),
     ...(v.kex === undefined ? {} : { kex: v.kex }),
@@ -172,6 +191,8 @@ export async function onboardCommand(args: string[], io: CliIo): Promise<number>
   const o = parse(args);
   let result: OnboardResult;
   try {
+    // fdo.command runs in the download directory: it must exist before the first command.
+    if (o.allowCommands.length > 0) await mkdir(o.downloadDir, { recursive: true });
     result = await onboard({
       credentialFile: o.credential,
       ...(o.rv === undefined ? {} : { rendezvousUrls: o.rv }),
@@ -179,6 +200,10 @@ export async function onboardCommand(args: string[], io: CliIo): Promise<number>
       ...(o.kex === undefined ? {} : { kexSuite: o.kex }),
       ...(o.cipher === undefined ? {} : { cipherSuite: o.cipher }),
       ...(o.serial === undefined ? {} : { serialNumber: o.serial }),
+      serviceInfoModules: [
+        ...credentialModules({ credentialsDir: o.credentialsDir, downloadDir: o.downloadDir }),
+        ...(o.allowCommands.length === 0 ? [] : [commandDevice({ allow: o.allowCommands, cwd: o.downloadDir })]),
+      ],
       onStep: (e) => io.stderr(`${describeStep(e)}\n`),
     });
   } catch (err) {

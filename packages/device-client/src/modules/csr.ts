@@ -7,8 +7,8 @@
  *
  * ```
  * <dir>/key.pem   PKCS#8, mode 0600
- * <dir>/cert.pem  the issued certificate
- * <dir>/ca.pem    the CA certificates from cacerts-res
+ * <dir>/cert.pem  the issued certificate (followed by the CA certificates when caFile is false)
+ * <dir>/ca.pem    the CA certificates from cacerts-res (unless caFile is false)
  * ```
  * Each file is replaced atomically (temporary file, fsync, rename), key first, then CA, then
  * certificate. @NOTE A power cut between the renames can leave a new key beside the old
@@ -37,8 +37,17 @@ import {
 import { writeFileAtomic } from './files.js';
 
 export interface CsrDeviceOptions {
-  /** Where key.pem, cert.pem and ca.pem live. */
-  dir: string;
+  /**
+   * Where key.pem, cert.pem and ca.pem live; a function is asked at each activation (the
+   * credential profile's directory, named by fdo-platform.profile just before).
+   */
+  dir: string | (() => string);
+  /**
+   * Write the CA certificates from cacerts-res to ca.pem (default). False: they follow the issued
+   * certificate in cert.pem instead (a chain to present in TLS), and ca.pem is left to fdo.download
+   * (a credential profile's server trust anchors).
+   */
+  caFile?: boolean | (() => boolean);
   keyType?: 'ec256' | 'ec384';
   /** The subject asked for at first enrollment (the owner may choose another). Default `CN=fdo-device`. */
   subject?: string;
@@ -63,6 +72,8 @@ async function currentSubject(dir: string): Promise<string | null> {
 export function csrDevice(options: CsrDeviceOptions): DeviceServiceInfoModule {
   let key: KeyPair | null = null;
   let ca: Uint8Array[] | null = null;
+  let dir = '';
+  const dirOf = () => (typeof options.dir === 'function' ? options.dir() : options.dir);
   const result: CsrDeviceResult = { request: null, serialNumber: null, error: null };
 
   async function store(certificate: Uint8Array): Promise<void> {
@@ -76,9 +87,13 @@ export function csrDevice(options: CsrDeviceOptions): DeviceServiceInfoModule {
     const chain = await verifyCertificateChain([certificate, ...ca.slice(0, -1)], ca.at(-1)!);
     if (!chain.valid)
       throw new InvalidMessageError(`fdo.csr: the certificate does not chain to the CA: ${chain.reason}`);
-    await writeFileAtomic(join(options.dir, CSR_FILES.key), privateKeyToPem(key.privateKey), 0o600);
-    await writeFileAtomic(join(options.dir, CSR_FILES.ca), certificatesToPem(ca));
-    await writeFileAtomic(join(options.dir, CSR_FILES.cert), certificatesToPem([certificate]));
+    const separateCa = typeof options.caFile === 'function' ? options.caFile() : (options.caFile ?? true);
+    await writeFileAtomic(join(dir, CSR_FILES.key), privateKeyToPem(key.privateKey), 0o600);
+    if (separateCa) await writeFileAtomic(join(dir, CSR_FILES.ca), certificatesToPem(ca));
+    await writeFileAtomic(
+      join(dir, CSR_FILES.cert),
+      certificatesToPem(separateCa ? [certificate] : [certificate, ...ca]),
+    );
     result.serialNumber = cert.serialNumber;
     key = null;
   }
@@ -89,7 +104,8 @@ export function csrDevice(options: CsrDeviceOptions): DeviceServiceInfoModule {
       key = null;
       ca = null;
       if (!active) return;
-      const subject = await currentSubject(options.dir);
+      dir = dirOf();
+      const subject = await currentSubject(dir);
       result.request = subject === null ? 'enroll' : 'reenroll';
       key = generateKeyPair(options.keyType ?? 'ec256');
       const csr = await createCsr({

@@ -12,8 +12,11 @@ import { read } from '@fdo/protocol/cbor';
 import { AtomicFile, resolveInside } from './files.js';
 
 export interface DownloadDeviceOptions {
-  /** Where files land; names resolve inside it and may not leave it. */
-  dir: string;
+  /**
+   * Where files land; names resolve inside it and may not leave it. A function is asked at each
+   * file (a credential profile's directory while fdo-platform.profile names one).
+   */
+  dir: string | (() => string);
   /** Largest file accepted (a larger length is refused with -1). Default 1 GiB. */
   maxBytes?: number;
 }
@@ -94,7 +97,7 @@ export function downloadDevice(options: DownloadDeviceOptions): DeviceServiceInf
       if (message === Download.name) {
         if (t !== null) await fail(t, 'a new file started before this one ended');
         const name = read.text(value, 'fdo.download:name');
-        const path = resolveInside(options.dir, name);
+        const path = resolveInside(typeof options.dir === 'function' ? options.dir() : options.dir, name);
         t = { name, path, length: null, sha384: null, written: 0, hash: createHash('sha384'), file: null, error: null };
         if (path === null) t.error = `${name} is outside the download directory`;
         return;

@@ -6,3 +6,4 @@ export * from './command.js';
 export * from './wget.js';
 export * from './csr.js';
 export * from './wifi.js';
+export * from './profile.js';

@@ -22,24 +22,12 @@ import {
 } from '@fdo/protocol/serviceinfo';
 import { certificatesFromPem, createSelfSignedCa, verifyCertificateChain } from '@fdo/protocol/x509';
 import { databaseTargets } from '@fdo/storage/testing';
+import { api } from '../helpers.js';
 import { commandDevice, CSR_FILES, csrDevice, deviceInitialize, downloadDevice } from '../../src/index.js';
 
 const [db] = await databaseTargets(t);
 const dir = mkdtempSync(join(tmpdir(), 'fdo-modules-e2e-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-
-async function api(base: string, token: string, method: string, path: string, body?: string) {
-  const res = await fetch(`${base}/api/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/x-pem-file' }),
-    },
-    ...(body === undefined ? {} : { body }),
-  });
-  const text = await res.text();
-  return { status: res.status, text, json: text.startsWith('{') ? JSON.parse(text) : undefined };
-}
 
 t.test('DI, then TO2 with fdo.download + fdo.command + fdo.csr over HTTP at a 300-byte ServiceInfo size', async (t) => {
   const caKey = generateKeyPair('ec256');

@@ -50,10 +50,20 @@ export interface OwnerModuleOutput<S extends JsonValue> {
 export interface OwnerServiceInfoModule<S extends JsonValue = JsonValue> {
   /** The module name: the "name" of "name:message" (§3.8.1). Not "devmod". */
   readonly name: string;
-  /** Whether this module runs for a device (by GUID, tags or devmod facts). Default: always. */
-  appliesTo?(device: DeviceFacts): boolean;
+  /**
+   * Whether this module runs for a device (by GUID, tags or devmod facts; may look the device up).
+   * Default: always.
+   */
+  appliesTo?(device: DeviceFacts): boolean | Promise<boolean>;
   /** The module's initial state for a device, once devmod is known. */
   start(device: DeviceFacts): S | Promise<S>;
+  /**
+   * Messages sent right after `name:active = true`, in the same ServiceInfo, before the device
+   * answered (a device without the module ignores them, §3.8.1). Modules listed earlier reach the
+   * device first, so one module can tell the device what later ones need at their activation (the
+   * credential profile module names the directory fdo.csr enrolls into).
+   */
+  open?(state: S, device: DeviceFacts): readonly ServiceInfoMessage[];
   /**
    * Called once per ServiceInfo round after the device answered `name:active = true` and after its
    * replies were delivered to {@link receive}: the messages to send now, and whether it is done.

@@ -123,10 +123,14 @@ async function runRound(
     st.devmod = parseDevmod(batch);
     const device = factsOf(st, ctx);
     for (const mod of ctx.modules) {
-      if (mod.name === 'devmod' || (mod.appliesTo !== undefined && !mod.appliesTo(device))) continue;
-      st.modules.push({ name: mod.name, phase: 'activating', state: await mod.start(device) });
+      if (mod.name === 'devmod' || (mod.appliesTo !== undefined && !(await mod.appliesTo(device)))) continue;
+      const state = await mod.start(device);
+      st.modules.push({ name: mod.name, phase: 'activating', state });
       // §3.8.3.1: a module is opened with name:active = true; the device answers true or false.
       out.push({ key: `${mod.name}:active`, value: encode(true) });
+      for (const m of mod.open?.(state, device) ?? []) {
+        out.push(...splitValue(`${mod.name}:${m.message}`, encode(m.value), ctx.budget - 1));
+      }
     }
     return out;
   }

@@ -29,6 +29,8 @@ export interface IssueCertificateInput {
   ca?: boolean;
   /** Start of validity; default now minus 5 minutes. */
   notBefore?: Date;
+  /** subjectAltName entries (a TLS server's host names and addresses). */
+  altNames?: { dns?: readonly string[]; ip?: readonly string[] };
 }
 
 /** A positive 127-bit random serial number, as hex (RFC 5280 §4.1.2.2: unique, at most 20 octets). */
@@ -100,7 +102,17 @@ export async function issueCertificate(input: IssueCertificateInput): Promise<Ui
       publicKey: await importPublicKey(input.publicKey),
       signingKey: await importSigningKey(input.issuer.privateKey),
       signingAlgorithm: signingAlgorithmFor(publicKeyInfo(issuer.publicKey)),
-      extensions: await extensionsFor(input.publicKey, input.ca === true, issuer.authorityKeyId),
+      extensions: [
+        ...(await extensionsFor(input.publicKey, input.ca === true, issuer.authorityKeyId)),
+        ...(input.altNames === undefined
+          ? []
+          : [
+              new x509.SubjectAlternativeNameExtension([
+                ...(input.altNames.dns ?? []).map((value) => ({ type: 'dns' as const, value })),
+                ...(input.altNames.ip ?? []).map((value) => ({ type: 'ip' as const, value })),
+              ]),
+            ]),
+      ],
     },
     webCrypto,
   );

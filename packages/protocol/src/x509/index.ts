@@ -4,3 +4,4 @@ export * from './certificate.js';
 export * from './chain.js';
 export * from './pkcs7.js';
 export { hashAlgOf, importSigningKey, signingAlgorithmFor } from './webcrypto.js';
+export * from './crl.js';

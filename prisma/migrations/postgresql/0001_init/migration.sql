@@ -94,6 +94,9 @@ CREATE TABLE "owner_voucher" (
     "previous_voucher" BYTEA,
     "transferred_at" TIMESTAMP(3),
     "transferred_to" TEXT,
+    "profile" TEXT,
+    "onboarded_profile" TEXT,
+    "service_info" TEXT,
 
     CONSTRAINT "owner_voucher_pkey" PRIMARY KEY ("id")
 );
@@ -148,6 +151,21 @@ CREATE TABLE "owner_to2_session" (
     "expires_at" TIMESTAMP(3) NOT NULL,
 
     CONSTRAINT "owner_to2_session_pkey" PRIMARY KEY ("token_sha256")
+);
+
+-- CreateTable
+CREATE TABLE "owner_certificate" (
+    "serial" TEXT NOT NULL,
+    "voucher_id" INTEGER NOT NULL,
+    "guid" TEXT NOT NULL,
+    "profile" TEXT,
+    "subject" TEXT NOT NULL,
+    "issued_at" TIMESTAMP(3) NOT NULL,
+    "not_after" TIMESTAMP(3) NOT NULL,
+    "revoked_at" TIMESTAMP(3),
+    "revoked_reason" TEXT,
+
+    CONSTRAINT "owner_certificate_pkey" PRIMARY KEY ("serial")
 );
 
 -- CreateTable
@@ -227,6 +245,12 @@ CREATE UNIQUE INDEX "owner_voucher_previous_guid_key" ON "owner_voucher"("previo
 CREATE INDEX "owner_voucher_state_id_idx" ON "owner_voucher"("state", "id");
 
 -- CreateIndex
+CREATE INDEX "owner_voucher_profile_idx" ON "owner_voucher"("profile");
+
+-- CreateIndex
+CREATE INDEX "owner_voucher_onboarded_profile_idx" ON "owner_voucher"("onboarded_profile");
+
+-- CreateIndex
 CREATE INDEX "owner_voucher_imported_at_idx" ON "owner_voucher"("imported_at");
 
 -- CreateIndex
@@ -254,6 +278,12 @@ CREATE INDEX "owner_to2_session_expires_at_idx" ON "owner_to2_session"("expires_
 CREATE INDEX "owner_to2_session_guid_idx" ON "owner_to2_session"("guid");
 
 -- CreateIndex
+CREATE INDEX "owner_certificate_voucher_id_revoked_at_idx" ON "owner_certificate"("voucher_id", "revoked_at");
+
+-- CreateIndex
+CREATE INDEX "owner_certificate_revoked_at_idx" ON "owner_certificate"("revoked_at");
+
+-- CreateIndex
 CREATE INDEX "rv_registration_expires_at_idx" ON "rv_registration"("expires_at");
 
 -- CreateIndex
@@ -267,4 +297,7 @@ ALTER TABLE "owner_voucher_tag" ADD CONSTRAINT "owner_voucher_tag_voucher_id_fke
 
 -- AddForeignKey
 ALTER TABLE "owner_rv_registration" ADD CONSTRAINT "owner_rv_registration_voucher_id_fkey" FOREIGN KEY ("voucher_id") REFERENCES "owner_voucher"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "owner_certificate" ADD CONSTRAINT "owner_certificate_voucher_id_fkey" FOREIGN KEY ("voucher_id") REFERENCES "owner_voucher"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 

@@ -85,7 +85,10 @@ CREATE TABLE "owner_voucher" (
     "previous_guid" TEXT,
     "previous_voucher" BLOB,
     "transferred_at" DATETIME,
-    "transferred_to" TEXT
+    "transferred_to" TEXT,
+    "profile" TEXT,
+    "onboarded_profile" TEXT,
+    "service_info" TEXT
 );
 
 -- CreateTable
@@ -134,6 +137,20 @@ CREATE TABLE "owner_to2_session" (
     "session" TEXT NOT NULL,
     "created_at" DATETIME NOT NULL,
     "expires_at" DATETIME NOT NULL
+);
+
+-- CreateTable
+CREATE TABLE "owner_certificate" (
+    "serial" TEXT NOT NULL PRIMARY KEY,
+    "voucher_id" INTEGER NOT NULL,
+    "guid" TEXT NOT NULL,
+    "profile" TEXT,
+    "subject" TEXT NOT NULL,
+    "issued_at" DATETIME NOT NULL,
+    "not_after" DATETIME NOT NULL,
+    "revoked_at" DATETIME,
+    "revoked_reason" TEXT,
+    CONSTRAINT "owner_certificate_voucher_id_fkey" FOREIGN KEY ("voucher_id") REFERENCES "owner_voucher" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- CreateTable
@@ -207,6 +224,12 @@ CREATE UNIQUE INDEX "owner_voucher_previous_guid_key" ON "owner_voucher"("previo
 CREATE INDEX "owner_voucher_state_id_idx" ON "owner_voucher"("state", "id");
 
 -- CreateIndex
+CREATE INDEX "owner_voucher_profile_idx" ON "owner_voucher"("profile");
+
+-- CreateIndex
+CREATE INDEX "owner_voucher_onboarded_profile_idx" ON "owner_voucher"("onboarded_profile");
+
+-- CreateIndex
 CREATE INDEX "owner_voucher_imported_at_idx" ON "owner_voucher"("imported_at");
 
 -- CreateIndex
@@ -232,6 +255,12 @@ CREATE INDEX "owner_to2_session_expires_at_idx" ON "owner_to2_session"("expires_
 
 -- CreateIndex
 CREATE INDEX "owner_to2_session_guid_idx" ON "owner_to2_session"("guid");
+
+-- CreateIndex
+CREATE INDEX "owner_certificate_voucher_id_revoked_at_idx" ON "owner_certificate"("voucher_id", "revoked_at");
+
+-- CreateIndex
+CREATE INDEX "owner_certificate_revoked_at_idx" ON "owner_certificate"("revoked_at");
 
 -- CreateIndex
 CREATE INDEX "rv_registration_expires_at_idx" ON "rv_registration"("expires_at");

@@ -52,6 +52,25 @@ export interface DeviceStatus {
   /** Resale: when and to which key (SPKI SHA-256) the voucher was extended. */
   transferredAt: Date | null;
   transferredTo: string | null;
+  /** The credential profile assigned through the API, and the one its last TO2 delivered. */
+  profile: string | null;
+  onboardedProfile: string | null;
+  /** The ServiceInfo modules of its last TO2 and their outcome. */
+  serviceInfo: ModuleOutcome[];
+}
+
+/** One ServiceInfo module of an onboarding: how it ended and what it did. */
+export interface ModuleOutcome {
+  module: string;
+  /** ok | error | not-supported (the device lacks it) | incomplete */
+  result: string;
+  detail?: string;
+}
+
+/** What the last TO2 did, kept with the device. */
+export interface OnboardingRecord {
+  serviceInfo: ModuleOutcome[];
+  profile: string | null;
 }
 
 /** The credential the device received in TO2 (absent with credential reuse). */
@@ -96,6 +115,9 @@ function statusOf(r: Row): DeviceStatus {
     previousGuid: r.previousGuid,
     transferredAt: r.transferredAt,
     transferredTo: r.transferredTo,
+    profile: r.profile,
+    onboardedProfile: r.onboardedProfile,
+    serviceInfo: r.serviceInfo === null ? [] : (JSON.parse(r.serviceInfo) as ModuleOutcome[]),
   };
 }
 
@@ -226,6 +248,7 @@ export class DeviceStatusStore {
     facts: DeviceFacts,
     replacement: Replacement | null,
     summary: string,
+    record: OnboardingRecord = { serviceInfo: [], profile: null },
   ): Promise<{ guid: string; to2StartedAt: Date | null } | null> {
     const at = new Date(this.now());
     return this.prisma.$transaction(async (tx) => {
@@ -258,6 +281,8 @@ export class DeviceStatusStore {
           deviceArch: facts.arch ?? null,
           deviceVersion: facts.version ?? null,
           deviceSerial: facts.serial ?? null,
+          serviceInfo: JSON.stringify(record.serviceInfo),
+          onboardedProfile: record.profile,
           ...moved,
         },
       });
@@ -273,6 +298,38 @@ export class DeviceStatusStore {
       });
       return { guid: current, to2StartedAt: row.to2StartedAt };
     });
+  }
+
+  /** Assigns a credential profile (null: none, back to selectors); false when the device is unknown. */
+  async assignProfile(guid: string, profile: string | null): Promise<boolean> {
+    const row = await this.prisma.ownerVoucher.findFirst({ where: byAnyGuid(guid), select: { id: true, guid: true } });
+    if (row === null) return false;
+    await this.prisma.ownerVoucher.update({ where: { id: row.id }, data: { profile } });
+    await this.record(
+      row.guid,
+      'api',
+      'info',
+      profile === null ? 'profile assignment removed' : `profile ${profile} assigned`,
+    );
+    return true;
+  }
+
+  /** Devices assigned to the profile or onboarded with it: how many, and the first `limit`. */
+  async withProfile(
+    name: string,
+    limit: number,
+  ): Promise<{ count: number; devices: { guid: string; state: string }[] }> {
+    const where = { OR: [{ profile: name }, { onboardedProfile: name }] };
+    const [count, rows] = await Promise.all([
+      this.prisma.ownerVoucher.count({ where }),
+      this.prisma.ownerVoucher.findMany({
+        where,
+        orderBy: { id: 'asc' },
+        take: limit,
+        select: { guid: true, state: true },
+      }),
+    ]);
+    return { count, devices: rows };
   }
 
   /** TO2 failed at `step` (a message name, e.g. "TO2.ProveDevice") for `reason`. */

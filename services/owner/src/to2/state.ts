@@ -30,6 +30,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { OwnerKeys } from '../keys.js';
 import type { DeviceFacts, DeviceStatusStore } from '../store/device-status.js';
 import type { To2SessionStore } from '../store/to2-sessions.js';
+import { onboardingRecord } from './outcomes.js';
 import type { VoucherStore } from '../store/vouchers.js';
 
 export interface OwnerTo2StateOptions {
@@ -125,7 +126,13 @@ export class OwnerTo2State implements To2OwnerState {
     ]
       .filter((p) => p !== '')
       .join('; ');
-    const done = await this.#o.devices.onboarded(presented, facts, replacement, summary);
+    const done = await this.#o.devices.onboarded(
+      presented,
+      facts,
+      replacement,
+      summary,
+      onboardingRecord(outcome.serviceInfo),
+    );
     this.#o.log.info(
       {
         guid: presented,

@@ -5,3 +5,4 @@ export * from './command/index.js';
 export * from './wget/index.js';
 export * from './csr/index.js';
 export * from './wifi/index.js';
+export * from './profile/index.js';

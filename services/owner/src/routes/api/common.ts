@@ -5,6 +5,7 @@
 import { ApiError, guidParam, timeRangeParams } from '@fdo/server-kit';
 import type { OwnerKeys } from '../../keys.js';
 import type { OwnerMetrics } from '../../metrics.js';
+import type { Profiles } from '../../profiles/profiles.js';
 import type { DeviceStatusStore } from '../../store/device-status.js';
 import type { RegistrationStore } from '../../store/registrations.js';
 import { DEVICE_STATES, type DeviceState, type VoucherFilter, type VoucherStore } from '../../store/vouchers.js';
@@ -21,6 +22,8 @@ export interface ApiDeps {
   /** Wakes the TO0 scheduler (after an import or a re-register request); no-op when it is off. */
   wakeScheduler: () => void;
   metrics: OwnerMetrics;
+  /** Credential profiles, or null when none are configured. */
+  profiles: Profiles | null;
 }
 
 export const notFound = (guid: string) => new ApiError(404, 'not_found', `no voucher with GUID ${guid}`);

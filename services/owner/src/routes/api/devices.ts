@@ -6,6 +6,7 @@
  */
 import { errorReplySchema } from '@fdo/server-kit';
 import type { FastifyInstance } from 'fastify';
+import type { Profiles } from '../../profiles/profiles.js';
 import type { DeviceStatus } from '../../store/device-status.js';
 import {
   filterOf,
@@ -55,11 +56,15 @@ const deviceSchema = {
     },
     transferredAt: nullableDate,
     transferredTo: { type: ['string', 'null'], description: "SHA-256 of the next owner's key (resale)" },
+    profile: {
+      type: ['string', 'null'],
+      description: 'credential profile: assigned, else delivered by the last TO2, else matched by the selectors',
+    },
   },
   required: ['guid', 'state', 'stateAt', 'importedAt', 'tags'],
 } as const;
 
-function deviceJson(d: DeviceStatus) {
+function deviceJson(d: DeviceStatus, profiles: Profiles | null) {
   return {
     guid: d.guid,
     deviceInfo: d.deviceInfo,
@@ -78,6 +83,7 @@ function deviceJson(d: DeviceStatus) {
     previousGuid: d.previousGuid,
     transferredAt: iso(d.transferredAt),
     transferredTo: d.transferredTo,
+    profile: profiles?.effective(d) ?? d.profile,
   };
 }
 
@@ -95,7 +101,7 @@ const countsSchema = {
   required: ['imported', 'registered', 'to2-started', 'onboarded', 'failed', 'transferred', 'total'],
 } as const;
 
-export async function deviceRoutes(api: FastifyInstance, { devices }: ApiDeps): Promise<void> {
+export async function deviceRoutes(api: FastifyInstance, { devices, profiles }: ApiDeps): Promise<void> {
   api.get<{ Querystring: FilterQuery & { q?: string; limit?: number; cursor?: string } }>(
     '/devices',
     {
@@ -128,7 +134,7 @@ export async function deviceRoutes(api: FastifyInstance, { devices }: ApiDeps): 
       const page = pageOf(request.query);
       const filter = { ...filterOf(request.query), ...(request.query.q === undefined ? {} : { q: request.query.q }) };
       const rows = await devices.list(filter, page);
-      return { devices: rows.map(deviceJson), nextCursor: nextCursor(rows, page.limit) };
+      return { devices: rows.map((d) => deviceJson(d, profiles)), nextCursor: nextCursor(rows, page.limit) };
     },
   );
 
@@ -167,6 +173,36 @@ export async function deviceRoutes(api: FastifyInstance, { devices }: ApiDeps): 
                   },
                 },
               },
+              serviceInfo: {
+                type: 'array',
+                description: 'the ServiceInfo modules of its last TO2 and their outcome',
+                items: {
+                  type: 'object',
+                  properties: {
+                    module: { type: 'string' },
+                    result: { type: 'string', description: 'ok | error | not-supported | incomplete' },
+                    at: { type: 'string', format: 'date-time' },
+                    detail: { type: 'string' },
+                  },
+                  required: ['module', 'result', 'at'],
+                },
+              },
+              certificates: {
+                type: 'array',
+                description: 'operational certificates the issuing CA signed for it',
+                items: {
+                  type: 'object',
+                  properties: {
+                    serial: { type: 'string' },
+                    profile: { type: ['string', 'null'] },
+                    subject: { type: 'string' },
+                    issuedAt: { type: 'string', format: 'date-time' },
+                    notAfter: { type: 'string', format: 'date-time' },
+                    revokedAt: nullableDate,
+                    revokedReason: { type: ['string', 'null'] },
+                  },
+                },
+              },
               events: {
                 type: 'array',
                 items: {
@@ -190,9 +226,24 @@ export async function deviceRoutes(api: FastifyInstance, { devices }: ApiDeps): 
       const guid = guidParam(request.params.guid);
       const device = await devices.get(guid);
       if (device === null) throw notFound(guid);
-      const [rendezvous, events] = await Promise.all([devices.rendezvous(device.guid), devices.events(device.guid)]);
+      const [rendezvous, events, certificates] = await Promise.all([
+        devices.rendezvous(device.guid),
+        devices.events(device.guid),
+        profiles?.certificates.forDevice(device.id) ?? [],
+      ]);
+      const at = iso(device.onboardedAt);
       return {
-        ...deviceJson(device),
+        ...deviceJson(device, profiles),
+        serviceInfo: at === null ? [] : device.serviceInfo.map((m) => ({ ...m, at })),
+        certificates: certificates.map((c) => ({
+          serial: c.serial,
+          profile: c.profile,
+          subject: c.subject,
+          issuedAt: c.issuedAt.toISOString(),
+          notAfter: c.notAfter.toISOString(),
+          revokedAt: iso(c.revokedAt),
+          revokedReason: c.revokedReason,
+        })),
         rendezvous: rendezvous.map((r) => ({
           ...r,
           registeredUntil: iso(r.registeredUntil),

@@ -4,6 +4,7 @@ import type { ApiDeps } from './common.js';
 import { deviceRoutes } from './devices.js';
 import { importRoutes } from './import.js';
 import { ownerKeyRoutes } from './owner-keys.js';
+import { profileRoutes } from './profiles.js';
 import { rendezvousRoutes } from './rendezvous.js';
 import { resaleRoutes } from './resale.js';
 import { voucherRoutes } from './vouchers.js';
@@ -18,4 +19,5 @@ export async function managementRoutes(api: FastifyInstance, deps: ApiDeps): Pro
   await api.register(async (sub) => importRoutes(sub, deps));
   await deviceRoutes(api, deps);
   await rendezvousRoutes(api, deps);
+  await profileRoutes(api, deps);
 }

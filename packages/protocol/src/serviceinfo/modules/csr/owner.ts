@@ -29,7 +29,7 @@ export interface CsrOwnerOptions {
   /** Sent in cacerts-res, issuing CA first; default the issuer's certificate alone. */
   caCertificates?: readonly Uint8Array[];
   /** The subject of issued certificates; default `CN=<GUID>`. */
-  subject?(device: DeviceFacts, csr: VerifiedCsr): DistinguishedName;
+  subject?(device: DeviceFacts, csr: VerifiedCsr): DistinguishedName | Promise<DistinguishedName>;
   /** Certificate lifetime; default 365 days. */
   validityDays?: number;
   /** Device key types accepted; default EC P-256 and P-384. */
@@ -101,7 +101,7 @@ export function csrOwner(options: CsrOwnerOptions): OwnerServiceInfoModule<CsrOw
     const certificate = await issueCertificate({
       issuer: options.issuer,
       publicKey: csr.publicKey,
-      subject: options.subject?.(device, csr) ?? `CN=${device.guid}`,
+      subject: (await options.subject?.(device, csr)) ?? `CN=${device.guid}`,
       validityDays: options.validityDays ?? 365,
     });
     await options.onIssued?.(device, certificate, kind);

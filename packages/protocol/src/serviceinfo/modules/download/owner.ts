@@ -33,7 +33,8 @@ export interface DownloadItem {
 
 export interface DownloadOwnerOptions {
   /** The files to send, the same list for a device on every call (it is re-read per round). */
-  files: readonly DownloadItem[] | ((device: DeviceFacts) => readonly DownloadItem[]);
+  files:
+    readonly DownloadItem[] | ((device: DeviceFacts) => readonly DownloadItem[] | Promise<readonly DownloadItem[]>);
   /** Largest data block; default and maximum 1014 (the module page). */
   chunkSize?: number;
 }
@@ -65,13 +66,14 @@ async function hashOf(source: DownloadSource): Promise<string> {
 }
 
 export function downloadOwner(options: DownloadOwnerOptions): OwnerServiceInfoModule<DownloadOwnerState> {
-  const items = (device: DeviceFacts) => (typeof options.files === 'function' ? options.files(device) : options.files);
+  const items = async (device: DeviceFacts) =>
+    typeof options.files === 'function' ? options.files(device) : options.files;
   const chunkSize = Math.min(options.chunkSize ?? Download.maxChunk, Download.maxChunk);
   return {
     name: Download.module,
     async start(device) {
       const files: DownloadFileResult[] = [];
-      for (const item of items(device)) {
+      for (const item of await items(device)) {
         const source = sourceOf(item.contents);
         files.push({ name: item.name, length: source.length, sha384: await hashOf(source), done: null });
       }
@@ -92,18 +94,18 @@ export function downloadOwner(options: DownloadOwnerOptions): OwnerServiceInfoMo
       }
       const room = Math.min(chunkSize, dataRoom(`${Download.module}:${Download.data}`, ctx.budget));
       const n = Math.min(room, file.length - state.offset);
-      const item = items(ctx.device)[state.index];
+      const item = (await items(ctx.device))[state.index];
       if (item === undefined) throw new InvalidMessageError(`fdo.download: ${file.name} is no longer configured`);
       const block = await sourceOf(item.contents).read(state.offset, n);
       messages.push({ message: Download.data, value: block });
       return { state: { ...state, started: true, offset: state.offset + n }, messages, done: false };
     },
-    receive(state, { message, value }, ctx) {
+    async receive(state, { message, value }, ctx) {
       if (message !== Download.done) return state; // unknown messages are ignored (§3.8.1)
       const file = state.files[state.index];
       if (file === undefined) throw new InvalidMessageError('fdo.download:done with no file in progress');
       const done = read.int(value, 'fdo.download:done');
-      if (done === Download.failed && items(ctx.device)[state.index]?.required === true) {
+      if (done === Download.failed && (await items(ctx.device))[state.index]?.required === true) {
         throw new InvalidMessageError(`fdo.download: the device could not write ${file.name}`);
       }
       const files = state.files.map((f, i) => (i === state.index ? { ...f, done } : f));
