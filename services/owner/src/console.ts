@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifySchema } from 'fastify';
 
 export const CONSOLE_PATH = '/console/';
 
@@ -37,14 +37,15 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
     index: 'index.html',
     // The console is small and changes with the service: revalidate instead of caching for a day.
     cacheControl: false,
-    setHeaders: (res) => {
-      res.setHeader('cache-control', 'no-cache');
-      for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    setHeaders: (reply) => {
+      reply.header('cache-control', 'no-cache');
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
     },
     // Only the console's own files: no directory listings, no dotfiles, no source maps of other code.
     dotfiles: 'deny',
     decorateReply: false,
     allowedPath: (pathName) => !pathName.endsWith('.tsbuildinfo') && !pathName.endsWith('.d.ts'),
   });
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect(CONSOLE_PATH, 302));
+  // Hidden from the OpenAPI document (@fastify/swagger's `hide`): it is not part of the API.
+  app.get('/', { schema: { hide: true } as FastifySchema }, async (_request, reply) => reply.redirect(CONSOLE_PATH, 302));
 }
