@@ -47,5 +47,7 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
     allowedPath: (pathName) => !pathName.endsWith('.tsbuildinfo') && !pathName.endsWith('.d.ts'),
   });
   // Hidden from the OpenAPI document (@fastify/swagger's `hide`): it is not part of the API.
-  app.get('/', { schema: { hide: true } as FastifySchema }, async (_request, reply) => reply.redirect(CONSOLE_PATH, 302));
+  app.get('/', { schema: { hide: true } as FastifySchema }, async (_request, reply) =>
+    reply.redirect(CONSOLE_PATH, 302),
+  );
 }

@@ -63,14 +63,11 @@ async function launch(t: Test): Promise<Browser> {
   return browser;
 }
 
-/** Every form control has a label (its own, or aria-label). */
+/** Every form control has a label (its own, or aria-label). Page code is passed as text: this file has no DOM types. */
 async function unlabelledControls(page: Page): Promise<string[]> {
-  return page.$$eval('input, select, textarea', (els) =>
-    els
-      .filter((el) => (el as HTMLInputElement).type !== 'hidden')
-      .filter((el) => ((el as HTMLInputElement).labels?.length ?? 0) === 0 && !el.getAttribute('aria-label'))
-      .map((el) => el.outerHTML),
-  );
+  return (await page.evaluate(`[...document.querySelectorAll('input, select, textarea')]
+    .filter((el) => el.type !== 'hidden' && el.labels.length === 0 && !el.getAttribute('aria-label'))
+    .map((el) => el.outerHTML)`)) as string[];
 }
 
 t.test('the owner console: sign in, import, watch a device onboard, its device page', { skip }, async (t) => {
@@ -134,25 +131,28 @@ t.test('the owner console: sign in, import, watch a device onboard, its device p
   page.on('pageerror', (err) => pageErrors.push(err.message));
   mkdirSync(SCREENSHOTS, { recursive: true });
 
-  await t.test('sign in: nothing without a token; a wrong token is refused; the right one opens the fleet', async (t) => {
-    const res = await page.goto(`${ownerUrl}/`);
-    t.match(page.url(), /\/console\/$/, '/ redirects to the console');
-    t.match(res?.headers()['content-security-policy'] ?? '', /script-src 'self'/);
-    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-    t.equal(await page.locator('#nav').isVisible(), false, 'no navigation before sign-in');
-    t.equal(await page.locator('#devices').count(), 0, 'no device table before sign-in');
-    t.equal(await page.evaluate(() => document.activeElement?.id), 'token', 'the token field has the focus');
-    await page.keyboard.type('not-a-token');
-    await page.keyboard.press('Enter');
-    await page.getByRole('alert').filter({ hasText: 'unknown or revoked' }).waitFor();
-    await page.fill('#token', admin);
-    await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'Fleet' }).waitFor();
-    t.match(await page.locator('#who-name').textContent(), /admin/);
-    // From here on the page is never reloaded: the marker would be gone.
-    await page.evaluate(() => ((window as unknown as { stillHere: boolean }).stillHere = true));
-    t.same(await unlabelledControls(page), [], 'every control of the fleet view has a label');
-  });
+  await t.test(
+    'sign in: nothing without a token; a wrong token is refused; the right one opens the fleet',
+    async (t) => {
+      const res = await page.goto(`${ownerUrl}/`);
+      t.match(page.url(), /\/console\/$/, '/ redirects to the console');
+      t.match(res?.headers()['content-security-policy'] ?? '', /script-src 'self'/);
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      t.equal(await page.locator('#nav').isVisible(), false, 'no navigation before sign-in');
+      t.equal(await page.locator('#devices').count(), 0, 'no device table before sign-in');
+      t.equal(await page.evaluate('document.activeElement?.id'), 'token', 'the token field has the focus');
+      await page.keyboard.type('not-a-token');
+      await page.keyboard.press('Enter');
+      await page.getByRole('alert').filter({ hasText: 'unknown or revoked' }).waitFor();
+      await page.fill('#token', admin);
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Fleet' }).waitFor();
+      t.match(await page.locator('#who-name').textContent(), /admin/);
+      // From here on the page is never reloaded: the marker would be gone.
+      await page.evaluate('window.stillHere = true');
+      t.same(await unlabelledControls(page), [], 'every control of the fleet view has a label');
+    },
+  );
 
   await t.test('import a bundle: one voucher imported, the tampered one rejected with the reason', async (t) => {
     await page.getByRole('link', { name: 'Import vouchers' }).click();
@@ -215,18 +215,15 @@ t.test('the owner console: sign in, import, watch a device onboard, its device p
 
     const onboarded = page.locator('#devices tr[data-state="onboarded"]', { hasText: 'SN-CONSOLE-1' });
     await onboarded.waitFor({ timeout: 15_000 });
-    t.ok(
-      await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere),
-      'the same page since sign-in, never reloaded',
-    );
+    t.ok(await page.evaluate('window.stillHere === true'), 'the same page since sign-in, never reloaded');
     t.equal(await page.locator('.counts button[data-state="onboarded"] .n').textContent(), '1');
     await page.screenshot({ path: join(SCREENSHOTS, 'fleet.png'), fullPage: true });
 
     await onboarded.getByRole('link').first().click();
     await page.locator('#device-state', { hasText: 'Onboarded' }).waitFor();
-    const steps = await page.locator('#timeline li').evaluateAll((lis) =>
-      lis.map((li) => `${li.getAttribute('data-step')}:${li.className}`),
-    );
+    const steps = await page
+      .locator('#timeline li')
+      .evaluateAll((lis) => lis.map((li) => `${li.getAttribute('data-step')}:${li.className}`));
     t.match(steps, ['import:ok', 'to0:error'], 'the timeline starts with the import and the failed TO0');
     t.match(steps.slice(-3), ['to0:ok', 'to2:info', 'to2:ok'], '…and ends with TO0, TO2 started, onboarded');
     const body = (await page.locator('main').textContent()) ?? '';
@@ -257,7 +254,7 @@ t.test('the owner console: sign in, import, watch a device onboard, its device p
     await page.setViewportSize({ width: 768, height: 1024 });
     await page.getByRole('link', { name: 'Fleet', exact: true }).click();
     await page.locator('#devices tr[data-state="onboarded"]').waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
     t.equal(overflow, 0);
     await page.screenshot({ path: join(SCREENSHOTS, 'fleet-tablet.png'), fullPage: true });
   });
@@ -265,7 +262,7 @@ t.test('the owner console: sign in, import, watch a device onboard, its device p
   await t.test('sign out forgets the token', async (t) => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-    t.same(await page.evaluate(() => Object.keys(sessionStorage)), []);
+    t.same(await page.evaluate('Object.keys(sessionStorage)'), [], 'nothing left in session storage');
     await page.reload();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     t.equal(await page.locator('#nav').isVisible(), false);

@@ -19,6 +19,11 @@ t.test('the owner over HTTPS with mutual TLS on its management API (FDO_OWNER_TL
     json: { error: 'client_certificate_required' },
   });
   t.match(await call('GET', '/api/v1/devices', { token, client: p.ops }), { status: 200, json: { devices: [] } });
+  t.match(
+    await call('GET', '/api/v1/session', { token, client: p.ops }),
+    { status: 200, json: { name: 'ops-token', scopes: ['read'], clientCertificate: /CN=/ } },
+    'GET /session names the token and the client certificate (the console shows both)',
+  );
   t.equal((await call('GET', '/metrics', { token, client: p.mallory })).status, 401);
   t.equal((await call('GET', '/ready')).status, 200, 'probes stay open');
   t.equal((await call('POST', '/fdo/101/msg/60', { body: new Uint8Array([0x80]) })).status, 500, 'FDO open (255)');

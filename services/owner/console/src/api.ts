@@ -122,7 +122,8 @@ export function uploadVouchers(
     for (const [name, value] of Object.entries(authHeaders())) xhr.setRequestHeader(name, value);
     xhr.setRequestHeader('content-type', isCbor(file) ? 'application/cbor' : 'application/x-pem-file');
     xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
-    xhr.onerror = () => reject(new ApiFailure(0, 'network', 'the upload was interrupted: the owner service did not answer'));
+    xhr.onerror = () =>
+      reject(new ApiFailure(0, 'network', 'the upload was interrupted: the owner service did not answer'));
     xhr.onload = () => {
       let body: { error?: string; message?: string } & Partial<UploadResult> = {};
       try {

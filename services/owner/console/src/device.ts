@@ -114,7 +114,11 @@ export const renderDevice: View = (main, ctx, guid) => {
                 ['Entries', String(v.entries)],
                 [
                   'Owner key',
-                  h('span', { class: 'mono' }, ownerKey === undefined ? v.ownerKeySha256 : `${ownerKey.id} (${ownerKey.type}) ${v.ownerKeySha256}`),
+                  h(
+                    'span',
+                    { class: 'mono' },
+                    ownerKey === undefined ? v.ownerKeySha256 : `${ownerKey.id} (${ownerKey.type}) ${v.ownerKeySha256}`,
+                  ),
                 ],
                 ['Credential reuse', v.credentialReuse ? 'on: the device keeps its GUID and TO0 continues' : 'off'],
                 ['Sold to key (SHA-256)', v.transferredTo ? h('span', { class: 'mono' }, v.transferredTo) : null],
@@ -144,7 +148,11 @@ export const renderDevice: View = (main, ctx, guid) => {
           ]),
           modules.length === 0
             ? h('p', { class: 'hint' }, 'No ServiceInfo module applied yet.')
-            : h('ul', { 'aria-label': 'Modules applied' }, modules.map((m) => h('li', {}, m))),
+            : h(
+                'ul',
+                { 'aria-label': 'Modules applied' },
+                modules.map((m) => h('li', {}, m)),
+              ),
         ),
       ),
       h('h2', { id: 'rv-title' }, 'Rendezvous registrations (TO0)'),
@@ -159,7 +167,13 @@ export const renderDevice: View = (main, ctx, guid) => {
               h(
                 'thead',
                 {},
-                h('tr', {}, ['Server', 'State', 'Registered until', 'Failures', 'Last error'].map((c) => h('th', { scope: 'col' }, c))),
+                h(
+                  'tr',
+                  {},
+                  ['Server', 'State', 'Registered until', 'Failures', 'Last error'].map((c) =>
+                    h('th', { scope: 'col' }, c),
+                  ),
+                ),
               ),
               h(
                 'tbody',
@@ -245,7 +259,10 @@ export const renderDevice: View = (main, ctx, guid) => {
       h('span', { id: 'tags-hint', class: 'hint' }, 'Comma-separated; profiles and modules can select devices by tag.'),
     );
 
-    const profileSelect = h('select', { id: 'profile', disabled: disabled || profiles === null || profiles.profiles.length === 0 });
+    const profileSelect = h('select', {
+      id: 'profile',
+      disabled: disabled || profiles === null || profiles.profiles.length === 0,
+    });
     profileSelect.append(h('option', { value: '' }, 'no profile'));
     for (const p of profiles?.profiles ?? []) {
       profileSelect.append(h('option', { value: p.name, selected: d.profile === p.name }, `${p.name} (${p.kind})`));
@@ -271,7 +288,13 @@ export const renderDevice: View = (main, ctx, guid) => {
         : null,
     );
 
-    const keyText = h('textarea', { id: 'next-owner', rows: 4, cols: 64, disabled, placeholder: '-----BEGIN PUBLIC KEY-----' });
+    const keyText = h('textarea', {
+      id: 'next-owner',
+      rows: 4,
+      cols: 64,
+      disabled,
+      placeholder: '-----BEGIN PUBLIC KEY-----',
+    });
     const keyFile = h('input', { id: 'next-owner-file', type: 'file', accept: '.pem,.crt,.cer', disabled });
     keyFile.addEventListener('change', () => {
       void keyFile.files?.[0]?.text().then((text) => (keyText.value = text));
@@ -317,7 +340,10 @@ export const renderDevice: View = (main, ctx, guid) => {
 
   void (async () => {
     [keys, profiles] = await Promise.all([
-      getJson<{ keys: OwnerKey[] }>('/owner-keys').then((r) => r.keys, () => []),
+      getJson<{ keys: OwnerKey[] }>('/owner-keys').then(
+        (r) => r.keys,
+        () => [],
+      ),
       optionalJson<ProfileList>('/profiles').catch(() => null),
     ]);
     await load();

@@ -74,7 +74,12 @@ export const renderFleet: View = (main) => {
     counts,
     h(
       'form',
-      { class: 'panel row', role: 'search', 'aria-label': 'Filter devices', onsubmit: (e: Event) => e.preventDefault() },
+      {
+        class: 'panel row',
+        role: 'search',
+        'aria-label': 'Filter devices',
+        onsubmit: (e: Event) => e.preventDefault(),
+      },
       input('f-q', 'GUID, serial or device info', 'q', { type: 'search', placeholder: 'e.g. SN-1234' }),
       input('f-tag', 'Tag', 'tag', { type: 'text' }),
       h('label', { for: 'f-state' }, 'State', stateSelect),
@@ -160,7 +165,11 @@ export const renderFleet: View = (main) => {
               h('span', { class: `state state-${d.state}` }, stateLabel(d.state)),
               h('div', { class: 'hint' }, stateDetail(d)),
             ),
-            h('td', {}, d.tags.map((t) => h('span', { class: 'tag' }, t))),
+            h(
+              'td',
+              {},
+              d.tags.map((t) => h('span', { class: 'tag' }, t)),
+            ),
             h('td', { class: 'hide-narrow' }, when(d.importedAt)),
           ),
         ),
@@ -172,7 +181,15 @@ export const renderFleet: View = (main) => {
         more,
         `Showing the first ${devices.length} devices. `,
         limit < 1000
-          ? h('button', { type: 'button', class: 'secondary', onclick: () => ((limit = Math.min(1000, limit + PAGE)), schedule(0)) }, 'Show more')
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'secondary',
+                onclick: () => ((limit = Math.min(1000, limit + PAGE)), schedule(0)),
+              },
+              'Show more',
+            )
           : 'Narrow the filter to see the others.',
       );
     }
@@ -182,7 +199,9 @@ export const renderFleet: View = (main) => {
     const q = query(filter);
     try {
       const [c, list] = await Promise.all([
-        getJson<Record<string, number>>(`/devices/counts${filter.tag.trim() === '' ? '' : `?tag=${encodeURIComponent(filter.tag.trim())}`}`),
+        getJson<Record<string, number>>(
+          `/devices/counts${filter.tag.trim() === '' ? '' : `?tag=${encodeURIComponent(filter.tag.trim())}`}`,
+        ),
         getJson<{ devices: Device[]; nextCursor: string | null }>(`/devices?limit=${limit}${q === '' ? '' : `&${q}`}`),
       ]);
       error.hidden = true;

@@ -9,13 +9,19 @@ import type { View } from './main.js';
 import { importResultLabel } from './words.js';
 
 function size(bytes: number): string {
-  return bytes < 1024 ? `${bytes} B` : bytes < 1048576 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1048576).toFixed(1)} MiB`;
+  return bytes < 1024
+    ? `${bytes} B`
+    : bytes < 1048576
+      ? `${(bytes / 1024).toFixed(1)} KiB`
+      : `${(bytes / 1048576).toFixed(1)} MiB`;
 }
 
 /** The per-voucher list; long bundles show problems first and at most 500 lines. */
 function resultList(file: File, r: UploadResult): HTMLElement {
   const summary = `${file.name}: ${r.imported} imported, ${r.duplicate} already held, ${r.rejected} rejected`;
-  const shown = [...r.results].sort((a, b) => Number(b.result === 'rejected') - Number(a.result === 'rejected')).slice(0, 500);
+  const shown = [...r.results]
+    .sort((a, b) => Number(b.result === 'rejected') - Number(a.result === 'rejected'))
+    .slice(0, 500);
   return h(
     'section',
     { class: 'panel', 'aria-label': `Results for ${file.name}` },
@@ -31,11 +37,15 @@ function resultList(file: File, r: UploadResult): HTMLElement {
           ` — voucher ${v.index + 1}`,
           v.guid === null ? '' : [' (GUID ', h('span', { class: 'mono' }, v.guid), ')'],
           v.reason === undefined ? '' : `: ${v.reason}`,
-          v.result === 'imported' && v.guid !== null ? [' · ', h('a', { href: `#/device/${v.guid}` }, 'open device')] : '',
+          v.result === 'imported' && v.guid !== null
+            ? [' · ', h('a', { href: `#/device/${v.guid}` }, 'open device')]
+            : '',
         ),
       ),
     ),
-    r.results.length > shown.length ? h('p', { class: 'hint' }, `${r.results.length - shown.length} more not shown.`) : null,
+    r.results.length > shown.length
+      ? h('p', { class: 'hint' }, `${r.results.length - shown.length} more not shown.`)
+      : null,
   );
 }
 
@@ -65,7 +75,11 @@ export const renderImport: View = (main, { canWrite }) => {
       { class: 'hint' },
       "A voucher is accepted when it verifies and its last entry names one of this owner's keys (give suppliers the keys under Owner keys). Already imported vouchers count as duplicates.",
     ),
-    h('div', { class: 'panel' }, h('label', { for: 'import-tags' }, 'Tag every imported voucher with (comma-separated, optional)', tags)),
+    h(
+      'div',
+      { class: 'panel' },
+      h('label', { for: 'import-tags' }, 'Tag every imported voucher with (comma-separated, optional)', tags),
+    ),
     drop,
     progress,
     results,

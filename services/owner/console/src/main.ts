@@ -67,7 +67,16 @@ function showSignIn(problem?: string): void {
     ),
     h('button', { type: 'submit' }, 'Sign in'),
   );
-  fill(main, h('section', { class: 'signin panel', 'aria-labelledby': 'signin-title' }, h('h1', { id: 'signin-title' }, 'Sign in'), error, form));
+  fill(
+    main,
+    h(
+      'section',
+      { class: 'signin panel', 'aria-labelledby': 'signin-title' },
+      h('h1', { id: 'signin-title' }, 'Sign in'),
+      error,
+      form,
+    ),
+  );
   input.focus();
 }
 

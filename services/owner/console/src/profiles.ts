@@ -42,7 +42,9 @@ export const renderProfiles: View = (main) => {
           const show = h('button', { type: 'button', class: 'secondary' }, `Show the ${p.devices} device(s)`);
           show.addEventListener('click', () => {
             show.disabled = true;
-            void getJson<{ devices: { guid: string; state: string }[] }>(`/profiles/${encodeURIComponent(p.name)}`).then(
+            void getJson<{ devices: { guid: string; state: string }[] }>(
+              `/profiles/${encodeURIComponent(p.name)}`,
+            ).then(
               (r) =>
                 fill(
                   devices,
@@ -52,7 +54,12 @@ export const renderProfiles: View = (main) => {
                         'ul',
                         {},
                         r.devices.map((d) =>
-                          h('li', {}, h('a', { href: `#/device/${d.guid}`, class: 'mono' }, d.guid), ` — ${stateLabel(d.state)}`),
+                          h(
+                            'li',
+                            {},
+                            h('a', { href: `#/device/${d.guid}`, class: 'mono' }, d.guid),
+                            ` — ${stateLabel(d.state)}`,
+                          ),
                         ),
                       ),
                 ),

@@ -99,9 +99,15 @@ export function stepLabel(step: string): string {
 export function explainReason(step: string, reason: string): string {
   const r = reason.toLowerCase();
   const hints: [RegExp, string][] = [
-    [/hmac/, 'the device does not match this voucher (its HMAC differs): the voucher is for another device or was changed'],
+    [
+      /hmac/,
+      'the device does not match this voucher (its HMAC differs): the voucher is for another device or was changed',
+    ],
     [/signature|verify/, 'a signature did not verify: the device or the voucher is not what it claims'],
-    [/expired|timed out|timeout/, 'the session timed out: the device stopped answering between messages; it retries at its next start'],
+    [
+      /expired|timed out|timeout/,
+      'the session timed out: the device stopped answering between messages; it retries at its next start',
+    ],
     [/unknown guid|no voucher/, 'the owner holds no voucher for this device: import its voucher'],
     [/too large|size/, 'a message was larger than the other side accepts'],
   ];
