@@ -9,9 +9,7 @@
  *
  * Without /usr/bin/chromium the test says so and skips (`.ci/run` installs it from Debian's packages).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
@@ -19,9 +17,11 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { deviceInitialize, onboard, writeCredentialFile } from '@fdo/device-client';
 import { build as buildManufacturer } from '@fdo/manufacturer';
 import { build as buildRendezvous } from '@fdo/rendezvous';
-import { formatGuid, OwnershipVoucher, readVoucherPem, voucherToPem } from '@fdo/protocol';
+import { formatGuid, OwnershipVoucher, publicKeyToPem, readVoucherPem, voucherToPem } from '@fdo/protocol';
 import { sqliteTarget } from '@fdo/storage/testing';
+import { freePort } from '../../../packages/robustness/harness/processes.js';
 import { build as buildOwner } from '../src/index.js';
+import { tempDir } from './helpers.js';
 
 export const CHROMIUM = process.env.FDO_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOTS = fileURLToPath(new URL('../../../test-output/console/', import.meta.url));
@@ -29,21 +29,6 @@ const SCREENSHOTS = fileURLToPath(new URL('../../../test-output/console/', impor
 const skip = existsSync(CHROMIUM)
   ? false
   : `no Chromium at ${CHROMIUM}: the console's browser tests are skipped (apt-get install chromium; .ci/run does)`;
-
-function tempDir(t: Test): string {
-  const dir = mkdtempSync(join(tmpdir(), 'fdo-console-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** A free loopback port: the rendezvous server starts late, on the port the vouchers already name. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function launch(t: Test): Promise<Browser> {
   const browser = await chromium.launch({
@@ -71,7 +56,7 @@ async function unlabelledControls(page: Page): Promise<string[]> {
 }
 
 t.test('the owner console: sign in, import, watch a device onboard, its device page', { skip }, async (t) => {
-  const dir = tempDir(t);
+  const dir = tempDir(t, 'fdo-console-');
   const db = sqliteTarget(t);
   const rvPort = await freePort();
   const ownerPort = await freePort();
@@ -89,11 +74,8 @@ t.test('the owner console: sign in, import, watch a device onboard, its device p
 
   // The manufacturer extends vouchers to the owner's key; their RV info names the (not yet running) rendezvous.
   const [ownerKey] = owner.owner.keys.list();
-  const ownerKeyRes = await fetch(`${ownerUrl}/api/v1/owner-keys/${ownerKey!.id}.pem`, {
-    headers: { authorization: `Bearer ${admin}` },
-  });
   const ownerKeyFile = join(dir, 'owner-key.pem');
-  writeFileSync(ownerKeyFile, await ownerKeyRes.text());
+  writeFileSync(ownerKeyFile, publicKeyToPem(ownerKey!.publicKey));
   const manufacturer = await buildManufacturer({
     databaseUrl: db.url,
     dataDir: join(dir, 'mfg'),
@@ -167,6 +149,16 @@ t.test('the owner console: sign in, import, watch a device onboard, its device p
     t.match(imported, `Imported — voucher 1 (GUID ${guid})`);
     const rejected = await page.locator('#results li[data-result="rejected"]').textContent();
     t.match(rejected, /^Rejected — voucher 2.*: \S/, `the reason is given: ${rejected}`);
+
+    // The same bundle dropped on the drop zone: the good voucher is now a duplicate.
+    const dataTransfer = await page.evaluateHandle(
+      `(() => { const d = new DataTransfer(); d.items.add(new File([${JSON.stringify(readFileSync(bundle, 'utf8'))}], 'again.pem')); return d; })()`,
+    );
+    await page.dispatchEvent('#drop', 'drop', { dataTransfer });
+    const again = page.locator('#results section', { hasText: 'again.pem' });
+    await again.waitFor();
+    t.match(await again.locator('h2').textContent(), 'again.pem: 0 imported, 1 already held, 1 rejected');
+    t.match(await again.locator('li[data-result="duplicate"]').textContent(), /^Already held \(duplicate\)/);
   });
 
   let rendezvousUp = false;
