@@ -48,6 +48,7 @@ lines.push(
   notReady.length === 0
     ? '  All services are up and ready. Walk a device through DI → TO0 → TO1 → TO2: npm run demo'
     : `  Up, but not ready yet: ${notReady.join(', ')} (GET /ready says why)`,
+  `  Owner console (sign in with the owner's admin token): ${system.services.owner.url}/console/`,
   '  Effective configuration: npx fdo-owner config (fdo-manufacturer, fdo-rendezvous alike). Ctrl-C stops.',
   '',
 );

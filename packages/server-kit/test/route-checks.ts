@@ -9,10 +9,15 @@ import type { FastifyInstance } from 'fastify';
 import type { Test } from 'tap';
 import { DOCS_PATH, OPENAPI_PATH } from '../src/index.js';
 
-/** Routes anyone may call: FDO (§4.3: devices have no API token), probes, and the API's own description. */
+/**
+ * Routes anyone may call: FDO (§4.3: devices have no API token), probes, the API's own description, and
+ * the owner console's static page (it signs in with a token and then uses the management API).
+ */
 export function isOpenRoute(url: string): boolean {
   return (
     url.startsWith('/fdo/') ||
+    url === '/' ||
+    url.startsWith('/console/') ||
     url === '/health' ||
     url === '/ready' ||
     url === OPENAPI_PATH ||

@@ -23,6 +23,7 @@ import {
 } from '@fdo/server-kit';
 import { ApiTokenStore, AuditLog, openDatabase, type Database } from '@fdo/storage';
 import type { FastifyInstance } from 'fastify';
+import { consoleRoutes } from './console.js';
 import { loadConfig, type ConfigOverrides, type OwnerConfig } from './config.js';
 import { OwnerKeys } from './keys.js';
 import { ownerMetrics, type OwnerMetrics } from './metrics.js';
@@ -217,6 +218,8 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
         },
       }),
   });
+
+  await app.register(consoleRoutes);
 
   await app.register(metricsEndpoint, {
     access: config.metricsAuth,

@@ -7,11 +7,13 @@ import { ownerKeyRoutes } from './owner-keys.js';
 import { profileRoutes } from './profiles.js';
 import { rendezvousRoutes } from './rendezvous.js';
 import { resaleRoutes } from './resale.js';
+import { sessionRoutes } from './session.js';
 import { voucherRoutes } from './vouchers.js';
 
 export type { ApiDeps } from './common.js';
 
 export async function managementRoutes(api: FastifyInstance, deps: ApiDeps): Promise<void> {
+  await sessionRoutes(api);
   await ownerKeyRoutes(api, deps);
   await voucherRoutes(api, deps);
   await resaleRoutes(api, deps);
