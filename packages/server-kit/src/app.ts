@@ -4,7 +4,7 @@
  * the OpenAPI document and docs page (openapi.ts), and graceful shutdown.
  */
 import type { ServerOptions } from 'node:https';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { healthRoutes } from './health.js';
 import { addMetrics } from './metrics.js';
@@ -104,7 +104,8 @@ function closeAnsweredUploadsOnShutdown(app: FastifyInstance): void {
   // The message lets go of its socket once the reply is sent: keep it from the start.
   const sockets = new WeakMap<object, Socket>();
   app.addHook('onRequest', async (request) => {
-    sockets.set(request.raw, request.raw.socket);
+    // Only real connections (app.inject's requests have a stand-in).
+    if (request.raw.socket instanceof Socket) sockets.set(request.raw, request.raw.socket);
   });
   app.addHook('onResponse', async (request) => {
     const socket = sockets.get(request.raw);
