@@ -1,9 +1,10 @@
 /**
  * The owner's vouchers over Prisma: batched import (one transaction per batch), listing by cursor,
  * lookup, deletion and tags. Each voucher row also carries its device's status (see device-status.ts)
- * and owns its TO0 work rows (registrations.ts). Prisma is imported only under store/.
+ * and owns its TO0 work rows (registrations.ts). Prisma is imported only under store/. The TO2 lookup
+ * runs on the bare driver (`db.sql`): it is on every onboarding's path (issue 8).
  */
-import type { Prisma, PrismaClient } from '@fdo/storage';
+import type { Prisma, PrismaClient, SqlDriver } from '@fdo/storage';
 
 export const DEVICE_STATES = ['imported', 'registered', 'to2-started', 'onboarded', 'failed', 'transferred'] as const;
 export type DeviceState = (typeof DEVICE_STATES)[number];
@@ -106,7 +107,10 @@ function isUniqueViolation(err: unknown): boolean {
 }
 
 export class VoucherStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly sql: SqlDriver,
+  ) {}
 
   /**
    * Imports a batch in one transaction: a GUID already held with the same bytes is a duplicate, with other
@@ -214,19 +218,32 @@ export class VoucherStore {
    * its last TO2 (then the voucher it onboarded with then). Null when we hold none or it was transferred.
    */
   async findForTo2(guid: string): Promise<To2Voucher | null> {
-    const row = await this.prisma.ownerVoucher.findFirst({
-      where: { OR: [{ guid }, { previousGuid: guid }], transferredAt: null },
-      include: withTags,
-    });
-    if (row === null) return null;
+    // One round trip: the voucher row once per tag (or once, with a null tag, when it has none).
+    const rows = await this.sql.query<{
+      id: number;
+      guid: string;
+      voucher: Uint8Array;
+      previous_voucher: Uint8Array | null;
+      credential_reuse: unknown;
+      tag: string | null;
+    }>(
+      `SELECT v."id", v."guid", v."voucher", v."previous_voucher", v."credential_reuse", t."tag"
+       FROM "owner_voucher" v LEFT JOIN "owner_voucher_tag" t ON t."voucher_id" = v."id"
+       WHERE v."id" = (SELECT "id" FROM "owner_voucher" WHERE ("guid" = $1 OR "previous_guid" = $2)
+                       AND "transferred_at" IS NULL LIMIT 1)
+       ORDER BY t."tag"`,
+      [guid, guid],
+    );
+    const row = rows[0];
+    if (row === undefined) return null;
     const previous = row.guid !== guid;
-    const voucher = previous ? row.previousVoucher : row.voucher;
+    const voucher = previous ? row.previous_voucher : row.voucher;
     if (voucher === null) return null;
     return {
       guid: row.guid,
-      voucher: new Uint8Array(voucher),
-      tags: row.tags.map((t) => t.tag),
-      credentialReuse: row.credentialReuse,
+      voucher,
+      tags: rows.flatMap((r) => (r.tag === null ? [] : [r.tag])),
+      credentialReuse: Boolean(row.credential_reuse),
       previous,
     };
   }
