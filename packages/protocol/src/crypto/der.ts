@@ -1,12 +1,15 @@
 /**
  * A tiny DER reader (ITU-T X.690) for exactly what the noble provider needs: the raw point of an
- * EC SubjectPublicKeyInfo (RFC 5480 §2) and the raw scalar of an EC PKCS#8 key (RFC 5208, RFC 5915).
+ * EC SubjectPublicKeyInfo (RFC 5480 §2) and the raw scalar of an EC PKCS#8 key (RFC 5208, RFC 5915);
+ * and for TO2, the SubjectPublicKeyInfo of a certificate without a full X.509 parse (RFC 5280 §4.1).
  * Anything else (RSA, other curves, malformed DER) reads as `undefined`, never as an exception.
  */
 import type { Curve } from './provider.js';
 
 interface Tlv {
   readonly tag: number;
+  /** Offset of the tag in the buffer it was read from. */
+  readonly start: number;
   /** The contents octets. */
   readonly value: Uint8Array;
   /** Offset just past this element in the buffer it was read from. */
@@ -28,7 +31,7 @@ function readTlv(buf: Uint8Array, offset: number): Tlv | undefined {
     pos += count;
   }
   if (pos + length > buf.length) return undefined;
-  return { tag, value: buf.subarray(pos, pos + length), end: pos + length };
+  return { tag, start: offset, value: buf.subarray(pos, pos + length), end: pos + length };
 }
 
 /** The elements of a constructed value, or undefined if its contents do not parse exactly. */
@@ -103,4 +106,20 @@ export function ecPrivateKeyFromPkcs8(pkcs8: Uint8Array): { curve: Curve; scalar
   const [innerVersion, scalar] = inner as [Tlv, Tlv];
   if (innerVersion.tag !== INTEGER || scalar.tag !== OCTET_STRING) return undefined;
   return { curve, scalar: scalar.value };
+}
+
+/**
+ * The SubjectPublicKeyInfo (whole DER element) of an X.509 certificate: the seventh element of
+ * tbsCertificate, or the sixth without the optional [0] version (RFC 5280 §4.1). Only the structure
+ * up to it is read; undefined when it does not parse.
+ */
+export function certificateSpki(cert: Uint8Array): Uint8Array | undefined {
+  const top = sequence(cert);
+  const tbs = top?.[0];
+  if (tbs === undefined || tbs.tag !== SEQUENCE) return undefined;
+  const fields = children(tbs.value);
+  if (fields === undefined) return undefined;
+  const spki = fields[fields[0]?.tag === 0xa0 ? 6 : 5];
+  if (spki === undefined || spki.tag !== SEQUENCE) return undefined;
+  return tbs.value.subarray(spki.start, spki.end);
 }

@@ -12,7 +12,6 @@ import {
   createHash,
   createHmac,
   createPrivateKey,
-  createPublicKey,
   getDiffieHellman,
   privateDecrypt,
   publicEncrypt,
@@ -23,6 +22,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { KeyCache } from './key-cache.js';
+import { publicKeyObject } from './keys.js';
 import type {
   AeadParams,
   CryptoProvider,
@@ -34,12 +34,7 @@ import type {
   SignatureAlg,
 } from './provider.js';
 
-const publicKeys = new KeyCache<KeyObject>();
 const privateKeys = new KeyCache<KeyObject>(1024);
-
-function publicKeyObject(key: PublicKeyDer): KeyObject {
-  return publicKeys.get(key.spki, (der) => createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' }));
-}
 
 function privateKeyObject(key: PrivateKeyDer): KeyObject {
   return privateKeys.get(key.pkcs8, (der) => createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' }));
