@@ -30,7 +30,6 @@ import type {
   DhKeyPair,
   EcdhKeyPair,
   PrivateKeyDer,
-  PublicKeyDer,
   SignatureAlg,
 } from './provider.js';
 
