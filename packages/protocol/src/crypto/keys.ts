@@ -3,7 +3,7 @@
  * key (kind, curve, modulus size). Keys are passed around as DER ({@link PublicKeyDer}, {@link PrivateKeyDer}).
  */
 import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { certificateSpki } from './der.js';
+import { certificateParts } from './der.js';
 import { KeyCache } from './key-cache.js';
 import type { Curve, PrivateKeyDer, PublicKeyDer } from './provider.js';
 
@@ -61,6 +61,15 @@ function infoOf(key: KeyObject): KeyInfo {
 /** Kind, curve or modulus size of a public key. Throws TypeError for DER that is not a supported key. */
 export function publicKeyInfo(key: PublicKeyDer): KeyInfo {
   return infoCache.get(key.spki, () => infoOf(publicKeyObject(key)));
+}
+
+const privateKeyObjects = new KeyCache<KeyObject>(1024);
+
+/** The node:crypto key object of a private key, parsed once per key. */
+export function privateKeyObject(key: PrivateKeyDer): KeyObject {
+  return privateKeyObjects.get(key.pkcs8, (der) =>
+    createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' }),
+  );
 }
 
 export function privateKeyInfo(key: PrivateKeyDer): KeyInfo {
@@ -185,7 +194,7 @@ const certificateKeys = new KeyCache<PublicKeyDer>();
  */
 export function publicKeyOfCertificate(certDer: Uint8Array): PublicKeyDer {
   return certificateKeys.get(certDer, (der) => {
-    const spki = certificateSpki(der);
+    const spki = certificateParts(der)?.spki;
     if (spki === undefined) {
       // Not the structure expected: node:crypto says what is wrong with it.
       const cert = new X509Certificate(Buffer.from(der));

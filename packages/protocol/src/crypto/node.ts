@@ -11,7 +11,6 @@ import {
   createECDH,
   createHash,
   createHmac,
-  createPrivateKey,
   getDiffieHellman,
   privateDecrypt,
   publicEncrypt,
@@ -21,23 +20,15 @@ import {
   type ECDH,
   type KeyObject,
 } from 'node:crypto';
-import { KeyCache } from './key-cache.js';
-import { publicKeyObject } from './keys.js';
+import { privateKeyObject, publicKeyObject } from './keys.js';
 import type {
   AeadParams,
   CryptoProvider,
   Curve,
   DhKeyPair,
   EcdhKeyPair,
-  PrivateKeyDer,
   SignatureAlg,
 } from './provider.js';
-
-const privateKeys = new KeyCache<KeyObject>(1024);
-
-function privateKeyObject(key: PrivateKeyDer): KeyObject {
-  return privateKeys.get(key.pkcs8, (der) => createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' }));
-}
 
 const nodeHash = { 'SHA-256': 'sha256', 'SHA-384': 'sha384' } as const;
 const sigHash: Record<SignatureAlg, string> = {
