@@ -24,6 +24,7 @@ export {
   sqlDate,
   sqlExecute,
   sqlQuery,
+  sqlValuesList,
   type SqlDriver,
   type SqlRow,
   type SqlStatement,

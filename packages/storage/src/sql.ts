@@ -71,6 +71,20 @@ export function sqlDate(value: unknown): Date {
   throw new TypeError(`not a date column value: ${String(value)}`);
 }
 
+/**
+ * `($1, $2), ($3, $4)…`: the VALUES list of a multi-row INSERT of `rows` rows of `columns` values,
+ * numbered from `$first`. Both databases take one (SQLite's limit is 32,766 values per statement).
+ */
+export function sqlValuesList(rows: number, columns: number, first = 1): string {
+  const out: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const row: string[] = [];
+    for (let c = 0; c < columns; c++) row.push(`$${first + r * columns + c}`);
+    out.push(`(${row.join(', ')})`);
+  }
+  return out.join(', ');
+}
+
 /** True for a unique or primary-key violation, on either database. */
 export function isSqlUniqueViolation(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
