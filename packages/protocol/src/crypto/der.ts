@@ -155,7 +155,9 @@ export interface CsrParts {
  * does not parse.
  */
 export function csrParts(csr: Uint8Array): CsrParts | undefined {
-  const parts = sequence(csr);
+  const top = readTlv(csr, 0);
+  if (top === undefined || top.tag !== SEQUENCE || top.end !== csr.length) return undefined;
+  const parts = children(top.value);
   if (parts?.length !== 3) return undefined;
   const [info, alg, signature] = parts as [Tlv, Tlv, Tlv];
   if (info.tag !== SEQUENCE || alg.tag !== SEQUENCE || signature.tag !== BIT_STRING) return undefined;
@@ -167,9 +169,9 @@ export function csrParts(csr: Uint8Array): CsrParts | undefined {
     return undefined;
   }
   return {
-    info: csr.subarray(info.start, info.end),
+    info: top.value.subarray(info.start, info.end),
     spki: info.value.subarray(spki.start, spki.end),
-    signatureAlgorithm: csr.subarray(alg.start, alg.end),
+    signatureAlgorithm: top.value.subarray(alg.start, alg.end),
     signature: signature.value.subarray(1),
   };
 }

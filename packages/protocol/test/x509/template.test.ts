@@ -1,10 +1,17 @@
 // Device certificates are assembled from a DER template (issue 8): for every issuer key kind and for
 // subjects needing either string type, the to-be-signed bytes must equal @peculiar/x509's, and the
 // signature must verify with the issuer's key.
-import { X509Certificate } from 'node:crypto';
+import { createPublicKey, verify, X509Certificate } from 'node:crypto';
 import t from 'tap';
 import { generateKeyPair, type KeyKind } from '../../src/crypto/index.js';
-import { createSelfSignedCa, issueCertificate, issueCertificateBothWays } from '../../src/x509/index.js';
+import { csrParts } from '../../src/crypto/der.js';
+import {
+  createCsr,
+  createSelfSignedCa,
+  issueCertificate,
+  issueCertificateBothWays,
+  verifyCsr,
+} from '../../src/x509/index.js';
 
 /** tbsCertificate of a DER certificate: the first element inside the outer SEQUENCE. */
 function tbsOf(cert: Uint8Array): Buffer {
@@ -69,4 +76,27 @@ t.test('what the template does not cover still goes through the library', async 
     const cert = await issueCertificate({ issuer, publicKey: device.publicKey, ...extra });
     t.ok(new X509Certificate(Buffer.from(cert)).verify(new X509Certificate(Buffer.from(caCert)).publicKey), what);
   }
+});
+
+t.test('CSRs are checked from their DER outline: its signed bytes verify with the requested key', async (t) => {
+  for (const kind of ['ec256', 'ec384', 'rsa2048', 'rsa3072'] as KeyKind[]) {
+    const { privateKey, publicKey } = generateKeyPair(kind);
+    const csr = await createCsr({ privateKey, subject: [{ CN: ['SN-1'] }] });
+    const parts = csrParts(csr);
+    t.ok(parts, kind);
+    t.same([...parts!.spki], [...publicKey.spki], `${kind}: the requested key`);
+    const hash = kind === 'ec384' || kind === 'rsa3072' ? 'sha384' : 'sha256';
+    t.ok(
+      verify(
+        hash,
+        parts!.info,
+        createPublicKey({ key: Buffer.from(publicKey.spki), format: 'der', type: 'spki' }),
+        parts!.signature,
+      ),
+      `${kind}: signed bytes and signature`,
+    );
+    const checked = await verifyCsr(csr);
+    t.equal(checked.subject, 'CN=SN-1');
+  }
+  t.equal(csrParts(new Uint8Array([0x30, 0x00])), undefined);
 });
