@@ -21,14 +21,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { privateKeyObject, publicKeyObject } from './keys.js';
-import type {
-  AeadParams,
-  CryptoProvider,
-  Curve,
-  DhKeyPair,
-  EcdhKeyPair,
-  SignatureAlg,
-} from './provider.js';
+import type { AeadParams, CryptoProvider, Curve, DhKeyPair, EcdhKeyPair, SignatureAlg } from './provider.js';
 
 const nodeHash = { 'SHA-256': 'sha256', 'SHA-384': 'sha384' } as const;
 const sigHash: Record<SignatureAlg, string> = {
