@@ -19,7 +19,18 @@ export {
   type ApiScope,
   type ApiTokenInfo,
 } from './api-tokens.js';
-export { isSqlUniqueViolation, sqlDate, type SqlDriver, type SqlRow, type SqlValue } from './sql.js';
+export {
+  isSqlUniqueViolation,
+  sqlDate,
+  sqlExecute,
+  sqlQuery,
+  sqlValuesList,
+  type SqlDriver,
+  type SqlRow,
+  type SqlStatement,
+  type SqlTransactionBody,
+  type SqlValue,
+} from './sql.js';
 export { serviceSecret } from './secrets.js';
 export { AuditLog, type AuditEntry } from './audit.js';
 export { runDbCli, USAGE as DB_USAGE } from './cli.js';

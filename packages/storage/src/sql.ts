@@ -13,6 +13,11 @@
  * as Prisma's adapter (see database.ts). It never waits for a lock synchronously — that would block
  * the event loop while Prisma's own connection, on the same thread, holds the lock across an await —
  * but retries asynchronously while the database is busy.
+ *
+ * Transactions ({@link SqlDriver.transaction}) are written once as a generator of statements: on
+ * PostgreSQL each statement is awaited on one pooled client between BEGIN and COMMIT; on SQLite the
+ * whole body runs synchronously inside BEGIN IMMEDIATE … COMMIT, so it never holds the write lock
+ * across an await (Prisma's connection, on the same thread, waits for that lock synchronously).
  */
 import type BetterSqlite3Module from 'better-sqlite3';
 import pg from 'pg';
@@ -20,12 +25,41 @@ import pg from 'pg';
 export type SqlValue = string | number | bigint | boolean | Uint8Array | Date | null;
 export type SqlRow = Record<string, unknown>;
 
+/** One statement of a transaction body; see {@link sqlQuery} and {@link sqlExecute}. */
+export interface SqlStatement {
+  readonly kind: 'query' | 'execute';
+  readonly sql: string;
+  readonly params: readonly SqlValue[];
+}
+
+/** A transaction body: yields its statements (through `yield* sqlQuery(…)`) and returns its result. */
+export type SqlTransactionBody<R> = () => Generator<SqlStatement, R, unknown>;
+
+/** In a transaction body: `const rows = yield* sqlQuery<Row>(sql, params)`. */
+export function* sqlQuery<T extends SqlRow = SqlRow>(
+  sql: string,
+  params: readonly SqlValue[] = [],
+): Generator<SqlStatement, T[], unknown> {
+  return (yield { kind: 'query', sql, params }) as T[];
+}
+
+/** In a transaction body: `const changed = yield* sqlExecute(sql, params)`. */
+export function* sqlExecute(sql: string, params: readonly SqlValue[] = []): Generator<SqlStatement, number, unknown> {
+  return (yield { kind: 'execute', sql, params }) as number;
+}
+
 export interface SqlDriver {
   readonly provider: 'sqlite' | 'postgresql';
   /** The rows of a query. */
   query<T extends SqlRow = SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
   /** Runs a statement; resolves with the number of rows it changed. */
   execute(sql: string, params?: readonly SqlValue[]): Promise<number>;
+  /**
+   * Runs `body`'s statements in one transaction (read committed on PostgreSQL, serialised writers on
+   * SQLite): committed when it returns, rolled back when it or a statement throws. The body may run
+   * again from the start when SQLite is busy before it began, so it must not have other side effects.
+   */
+  transaction<R>(body: SqlTransactionBody<R>): Promise<R>;
   close(): Promise<void>;
 }
 
@@ -35,6 +69,20 @@ export function sqlDate(value: unknown): Date {
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint')
     return new Date(typeof value === 'bigint' ? Number(value) : value);
   throw new TypeError(`not a date column value: ${String(value)}`);
+}
+
+/**
+ * `($1, $2), ($3, $4)…`: the VALUES list of a multi-row INSERT of `rows` rows of `columns` values,
+ * numbered from `$first`. Both databases take one (SQLite's limit is 32,766 values per statement).
+ */
+export function sqlValuesList(rows: number, columns: number, first = 1): string {
+  const out: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const row: string[] = [];
+    for (let c = 0; c < columns; c++) row.push(`$${first + r * columns + c}`);
+    out.push(`(${row.join(', ')})`);
+  }
+  return out.join(', ');
 }
 
 /** True for a unique or primary-key violation, on either database. */
@@ -97,6 +145,30 @@ export function postgresDriver(url: string, poolSize: number): SqlDriver {
       const res = await pool.query(sql, params.map(pgValue));
       return res.rowCount ?? 0;
     },
+    async transaction<R>(body: SqlTransactionBody<R>): Promise<R> {
+      const client = await pool.connect();
+      let broken: unknown;
+      try {
+        await client.query('BEGIN');
+        try {
+          const steps = body();
+          let next = steps.next();
+          while (!next.done) {
+            const { kind, sql, params } = next.value;
+            const res = await client.query(sql, params.map(pgValue));
+            next = steps.next(kind === 'query' ? res.rows.map(rowBytes) : (res.rowCount ?? 0));
+          }
+          await client.query('COMMIT');
+          return next.value;
+        } catch (err) {
+          await client.query('ROLLBACK').catch((rollbackErr: unknown) => (broken = rollbackErr));
+          throw err;
+        }
+      } finally {
+        // A client whose ROLLBACK failed is in an unknown state: the pool drops it instead of reusing it.
+        client.release(broken as Error | undefined);
+      }
+    },
     close: () => pool.end(),
   };
 }
@@ -132,6 +204,21 @@ export function sqliteDriver(Sqlite: typeof BetterSqlite3Module, path: string): 
     },
     execute(sql, params = []) {
       return run(() => statement(sql).run(...params.map(sqliteValue)).changes);
+    },
+    transaction<R>(body: SqlTransactionBody<R>): Promise<R> {
+      // Synchronous from BEGIN IMMEDIATE to COMMIT; only BEGIN can be busy (then `run` retries it later).
+      const atomically = db.transaction(() => {
+        const steps = body();
+        let next = steps.next();
+        while (!next.done) {
+          const { kind, sql, params } = next.value;
+          const s = statement(sql);
+          const values = params.map(sqliteValue);
+          next = steps.next(kind === 'query' ? (s.all(...values) as SqlRow[]).map(rowBytes) : s.run(...values).changes);
+        }
+        return next.value;
+      });
+      return run(() => atomically.immediate());
     },
     close: async () => {
       db.close();

@@ -7,12 +7,15 @@ import t from 'tap';
 import {
   ApiTokenStore,
   AuditLog,
+  isSqlUniqueViolation,
   openDatabase,
   parseScopes,
   providerOf,
   redactUrl,
   scopeAllows,
   serviceSecret,
+  sqlExecute,
+  sqlQuery,
 } from '../src/index.js';
 import { databaseTargets } from '../src/testing.js';
 
@@ -115,6 +118,61 @@ for (const db of await databaseTargets(t)) {
         { action: 'voucher.delete', target: 'guid-1' },
       ]);
       t.same(await new AuditLog(database.prisma, 'manufacturer').recent(), []);
+    });
+
+    await t.test('bare-driver transactions commit together or not at all, beside Prisma', async (t) => {
+      const insert = `INSERT INTO "service_secret" ("service", "name", "value", "created_at") VALUES ($1, $2, $3, $4)`;
+      const names = `SELECT "name", "value" FROM "service_secret" WHERE "service" = 'tx' ORDER BY "name"`;
+      const both = await database.sql.transaction(function* () {
+        yield* sqlExecute(insert, ['tx', 'a', new Uint8Array([1]), new Date()]);
+        const changed = yield* sqlExecute(insert, ['tx', 'b', new Uint8Array([2]), new Date()]);
+        const rows = yield* sqlQuery<{ name: string; value: Uint8Array }>(names);
+        return { changed, rows };
+      });
+      t.equal(both.changed, 1);
+      t.same(
+        both.rows.map((r) => [r.name, [...r.value]]),
+        [
+          ['a', [1]],
+          ['b', [2]],
+        ],
+        'a statement sees the earlier ones, bytes come back as bytes',
+      );
+      const failed = await database.sql
+        .transaction(function* () {
+          yield* sqlExecute(insert, ['tx', 'c', new Uint8Array([3]), new Date()]);
+          yield* sqlExecute(insert, ['tx', 'a', new Uint8Array([4]), new Date()]);
+        })
+        .then(
+          () => null,
+          (err: unknown) => err,
+        );
+      t.ok(isSqlUniqueViolation(failed), 'a failing statement fails the transaction');
+      await t.rejects(
+        database.sql.transaction(function* () {
+          yield* sqlExecute(insert, ['tx', 'd', new Uint8Array([5]), new Date()]);
+          throw new Error('the body gave up');
+        }),
+        /the body gave up/,
+      );
+      t.same(
+        (await database.sql.query<{ name: string }>(names)).map((r) => r.name),
+        ['a', 'b'],
+        'neither failed transaction left a row',
+      );
+      // Prisma holding the write lock across awaits while bare-driver transactions queue behind it.
+      const prismaTx = database.prisma.$transaction(async (tx) => {
+        await tx.serviceSecret.create({ data: { service: 'tx', name: 'p', value: new Uint8Array([6]) } });
+        await new Promise((r) => setTimeout(r, 50));
+      });
+      const racing = Array.from({ length: 5 }, (_, i) =>
+        database.sql.transaction(function* () {
+          return yield* sqlExecute(insert, ['tx', `r${i}`, new Uint8Array([i]), new Date()]);
+        }),
+      );
+      await prismaTx;
+      t.same(await Promise.all(racing), [1, 1, 1, 1, 1]);
+      t.equal(await database.prisma.serviceSecret.count({ where: { service: 'tx' } }), 8);
     });
 
     await t.test('a database made from different migration SQL is reported, not used', async (t) => {

@@ -57,7 +57,7 @@ export async function build(config: Partial<ManufacturerConfig> = {}): Promise<F
   app.log.info({ database: db.displayUrl, rendezvous: rvInfo.describe() }, 'manufacturer configuration');
   for (const { tag, keys: k } of ownerKeys.describe()) app.log.info({ tag, keys: k }, 'customer owner keys');
 
-  const store = new VoucherStore(db.prisma);
+  const store = new VoucherStore(db.prisma, db.sql);
   const di = new ManufacturerDiState({
     crypto: nodeCrypto,
     keys,

@@ -124,8 +124,8 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
   app.addHook('onClose', () => db.close());
   app.readiness.add('database', databaseReadiness(db));
 
-  const vouchers = new VoucherStore(db.prisma);
-  const devices = new DeviceStatusStore(db.prisma, now);
+  const vouchers = new VoucherStore(db.prisma, db.sql);
+  const devices = new DeviceStatusStore(db.prisma, db.sql, now);
   const registrations = new RegistrationStore(db.prisma);
   const metrics = ownerMetrics(app.metrics, devices);
   const scheduler = new To0Scheduler({

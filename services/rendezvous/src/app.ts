@@ -87,7 +87,7 @@ export function build(options: BuildOptions = {}): FastifyInstance {
     app.addHook('onClose', () => db.close());
     app.readiness.add('database', databaseReadiness(db));
     const registrations = new RendezvousStore(db.prisma, db.sql);
-    const trust = new TrustStore(db.prisma);
+    const trust = new TrustStore(db.prisma, db.sql);
     const tokens = new ApiTokenStore(db.prisma, SERVICE);
     const sealer = new SealedTokens(await sealingSecrets(config, db), { context: 'rendezvous-session', now });
     for (const guid of trustFile.deniedGuids) await registrations.remove(guid);

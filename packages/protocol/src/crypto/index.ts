@@ -12,4 +12,5 @@ export type {
 } from './provider.js';
 export { nodeCrypto } from './node.js';
 export * from './keys.js';
+export { KeyCache } from './key-cache.js';
 export { nobleCrypto } from './noble.js';

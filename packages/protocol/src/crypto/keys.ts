@@ -3,6 +3,7 @@
  * key (kind, curve, modulus size). Keys are passed around as DER ({@link PublicKeyDer}, {@link PrivateKeyDer}).
  */
 import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { certificateParts } from './der.js';
 import { KeyCache } from './key-cache.js';
 import type { Curve, PrivateKeyDer, PublicKeyDer } from './provider.js';
 
@@ -32,6 +33,17 @@ export function generateKeyPair(kind: KeyKind): KeyPair {
 }
 
 const infoCache = new KeyCache<KeyInfo>();
+const publicKeyObjects = new KeyCache<KeyObject>();
+
+/**
+ * The node:crypto key object of a public key: parsed once per key (parsing costs more than a P-256
+ * verification), shared by {@link publicKeyInfo} and the node:crypto provider.
+ */
+export function publicKeyObject(key: PublicKeyDer): KeyObject {
+  return publicKeyObjects.get(key.spki, (der) =>
+    createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' }),
+  );
+}
 
 function infoOf(key: KeyObject): KeyInfo {
   const details = key.asymmetricKeyDetails;
@@ -48,8 +60,15 @@ function infoOf(key: KeyObject): KeyInfo {
 
 /** Kind, curve or modulus size of a public key. Throws TypeError for DER that is not a supported key. */
 export function publicKeyInfo(key: PublicKeyDer): KeyInfo {
-  return infoCache.get(key.spki, (der) =>
-    infoOf(createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' })),
+  return infoCache.get(key.spki, () => infoOf(publicKeyObject(key)));
+}
+
+const privateKeyObjects = new KeyCache<KeyObject>(1024);
+
+/** The node:crypto key object of a private key, parsed once per key. */
+export function privateKeyObject(key: PrivateKeyDer): KeyObject {
+  return privateKeyObjects.get(key.pkcs8, (der) =>
+    createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' }),
   );
 }
 
@@ -166,8 +185,23 @@ export function rsaComponentsOf(key: PublicKeyDer): { n: Uint8Array; e: Uint8Arr
   return { n: new Uint8Array(Buffer.from(jwk.n, 'base64url')), e: new Uint8Array(Buffer.from(jwk.e, 'base64url')) };
 }
 
-/** The SPKI of the first certificate in a chain (DER). */
+const certificateKeys = new KeyCache<PublicKeyDer>();
+
+/**
+ * The SPKI of a certificate (DER), e.g. the device certificate TO2 checks ProveDevice with. Cached by
+ * the certificate's bytes, and read from the DER structure: a full X.509 parse costs more than the
+ * signature check it serves. The key itself is parsed (and so validated) here.
+ */
 export function publicKeyOfCertificate(certDer: Uint8Array): PublicKeyDer {
-  const cert = new X509Certificate(Buffer.from(certDer));
-  return { spki: u8(cert.publicKey.export({ format: 'der', type: 'spki' })) };
+  return certificateKeys.get(certDer, (der) => {
+    const spki = certificateParts(der)?.spki;
+    if (spki === undefined) {
+      // Not the structure expected: node:crypto says what is wrong with it.
+      const cert = new X509Certificate(Buffer.from(der));
+      return { spki: u8(cert.publicKey.export({ format: 'der', type: 'spki' })) };
+    }
+    const key = { spki: spki.slice() };
+    publicKeyObject(key);
+    return key;
+  });
 }

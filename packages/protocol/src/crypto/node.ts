@@ -11,8 +11,6 @@ import {
   createECDH,
   createHash,
   createHmac,
-  createPrivateKey,
-  createPublicKey,
   getDiffieHellman,
   privateDecrypt,
   publicEncrypt,
@@ -22,28 +20,8 @@ import {
   type ECDH,
   type KeyObject,
 } from 'node:crypto';
-import { KeyCache } from './key-cache.js';
-import type {
-  AeadParams,
-  CryptoProvider,
-  Curve,
-  DhKeyPair,
-  EcdhKeyPair,
-  PrivateKeyDer,
-  PublicKeyDer,
-  SignatureAlg,
-} from './provider.js';
-
-const publicKeys = new KeyCache<KeyObject>();
-const privateKeys = new KeyCache<KeyObject>(1024);
-
-function publicKeyObject(key: PublicKeyDer): KeyObject {
-  return publicKeys.get(key.spki, (der) => createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' }));
-}
-
-function privateKeyObject(key: PrivateKeyDer): KeyObject {
-  return privateKeys.get(key.pkcs8, (der) => createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' }));
-}
+import { privateKeyObject, publicKeyObject } from './keys.js';
+import type { AeadParams, CryptoProvider, Curve, DhKeyPair, EcdhKeyPair, SignatureAlg } from './provider.js';
 
 const nodeHash = { 'SHA-256': 'sha256', 'SHA-384': 'sha384' } as const;
 const sigHash: Record<SignatureAlg, string> = {

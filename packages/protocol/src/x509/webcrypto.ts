@@ -24,6 +24,17 @@ export function signingAlgorithmFor(info: KeyInfo): SignParams {
   return { name: 'RSASSA-PKCS1-v1_5', hash: info.bits >= 3072 ? 'SHA-384' : 'SHA-256' };
 }
 
+/**
+ * Signature AlgorithmIdentifiers (DER) of what {@link signingAlgorithmFor} signs with, by name and hash:
+ * ECDSA without parameters (RFC 5758 §3.2), RSA PKCS#1 v1.5 with NULL parameters (RFC 4055 §5).
+ */
+export const SIGNATURE_ALGORITHM_IDS: Record<string, Uint8Array> = {
+  'ECDSA SHA-256': Uint8Array.from(Buffer.from('300a06082a8648ce3d040302', 'hex')),
+  'ECDSA SHA-384': Uint8Array.from(Buffer.from('300a06082a8648ce3d040303', 'hex')),
+  'RSASSA-PKCS1-v1_5 SHA-256': Uint8Array.from(Buffer.from('300d06092a864886f70d01010b0500', 'hex')),
+  'RSASSA-PKCS1-v1_5 SHA-384': Uint8Array.from(Buffer.from('300d06092a864886f70d01010c0500', 'hex')),
+};
+
 /** The hash a key of this kind signs with (FDO 1.1 §3.3.1 strength: 384 for P-384 and RSA ≥ 3072). */
 export function hashAlgOf(info: KeyInfo): HashAlg {
   return signingAlgorithmFor(info).hash === 'SHA-384' ? 'SHA-384' : 'SHA-256';

@@ -3,8 +3,20 @@
  * onboarded, or failed) with timestamps in indexed columns, and a timeline of events. TO2 reports
  * through {@link DeviceStatusStore.to2Started}, {@link DeviceStatusStore.onboarded} and
  * {@link DeviceStatusStore.failed}; the TO0 scheduler through registrations.ts.
+ *
+ * The three TO2 reports run on the bare driver (`db.sql`), each one transaction: through Prisma they
+ * were about ten interactive-transaction queries per onboarding and most of the owner's CPU in TO2
+ * (issue 8). Listing, counting and the timeline stay on Prisma.
  */
-import type { Prisma, PrismaClient } from '@fdo/storage';
+import {
+  sqlExecute,
+  sqlQuery,
+  sqlDate,
+  type Prisma,
+  type PrismaClient,
+  type SqlDriver,
+  type SqlValue,
+} from '@fdo/storage';
 import { voucherWhere, type DeviceState, type VoucherFilter } from './vouchers.js';
 
 /** devmod facts (devmod:os, devmod:arch, devmod:version, devmod:sn) reported by the device in TO2. */
@@ -142,9 +154,19 @@ function deviceWhere(filter: DeviceFilter): Prisma.OwnerVoucherWhereInput {
   };
 }
 
+/**
+ * The id of the row of a device presenting a GUID (its current one or the one before its last TO2),
+ * with the GUID bound twice from placeholder `$first` on.
+ */
+const idByAnyGuid = (first: number) =>
+  `SELECT "id" FROM "owner_voucher" WHERE "guid" = $${first} OR "previous_guid" = $${first + 1} LIMIT 1`;
+
+const EVENT_INSERT = `INSERT INTO "owner_device_event" ("guid", "at", "step", "outcome", "message") VALUES ($1, $2, $3, $4, $5)`;
+
 export class DeviceStatusStore {
   constructor(
     private readonly prisma: PrismaClient,
+    private readonly sql: SqlDriver,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -216,22 +238,18 @@ export class DeviceStatusStore {
    */
   async to2Started(guid: string): Promise<boolean> {
     const at = new Date(this.now());
-    return this.prisma.$transaction(async (tx) => {
-      const row = await tx.ownerVoucher.findFirst({ where: byAnyGuid(guid), select: { id: true, guid: true } });
-      if (row === null) return false;
-      await tx.ownerVoucher.update({
-        where: { id: row.id },
-        data: {
-          state: 'to2-started',
-          stateAt: at,
-          to2StartedAt: at,
-          ...(row.guid === guid ? { previousGuid: null, previousVoucher: null } : {}),
-        },
-      });
+    return this.sql.transaction(function* () {
+      const [row] = yield* sqlQuery<{ guid: string }>(
+        `UPDATE "owner_voucher" SET "state" = 'to2-started', "state_at" = $1, "to2_started_at" = $2,
+           "previous_guid" = CASE WHEN "guid" = $3 THEN NULL ELSE "previous_guid" END,
+           "previous_voucher" = CASE WHEN "guid" = $4 THEN NULL ELSE "previous_voucher" END
+         WHERE "id" = (${idByAnyGuid(5)})
+         RETURNING "guid"`,
+        [at, at, guid, guid, guid, guid],
+      );
+      if (row === undefined) return false;
       const how = row.guid === guid ? '' : ` (with its previous GUID ${guid}: it never stored the last replacement)`;
-      await tx.ownerDeviceEvent.create({
-        data: { guid: row.guid, at, step: 'to2', outcome: 'info', message: `TO2 started${how}` },
-      });
+      yield* sqlExecute(EVENT_INSERT, [row.guid, at, 'to2', 'info', `TO2 started${how}`]);
       return true;
     });
   }
@@ -251,52 +269,53 @@ export class DeviceStatusStore {
     record: OnboardingRecord = { serviceInfo: [], profile: null },
   ): Promise<{ guid: string; to2StartedAt: Date | null } | null> {
     const at = new Date(this.now());
-    return this.prisma.$transaction(async (tx) => {
-      const row = await tx.ownerVoucher.findFirst({
-        where: byAnyGuid(guid),
-        select: { id: true, guid: true, voucher: true, credentialReuse: true, to2StartedAt: true },
-      });
-      if (row === null) return null;
-      let moved = {};
+    return this.sql.transaction(function* () {
+      const [row] = yield* sqlQuery<{ id: number; guid: string; credential_reuse: unknown; to2_started_at: unknown }>(
+        `SELECT "id", "guid", "credential_reuse", "to2_started_at" FROM "owner_voucher"
+         WHERE "guid" = $1 OR "previous_guid" = $2 LIMIT 1`,
+        [guid, guid],
+      );
+      if (row === undefined) return null;
+      const set: [column: string, value: SqlValue][] = [
+        ['state', 'onboarded'],
+        ['state_at', at],
+        ['onboarded_at', at],
+        ['failed_at', null],
+        ['failed_step', null],
+        ['failed_reason', null],
+        ['device_os', facts.os ?? null],
+        ['device_arch', facts.arch ?? null],
+        ['device_version', facts.version ?? null],
+        ['device_serial', facts.serial ?? null],
+        ['service_info', JSON.stringify(record.serviceInfo)],
+        ['onboarded_profile', record.profile],
+      ];
+      let assignments = '';
       if (replacement !== null) {
-        moved = {
-          guid: replacement.guid,
-          voucher: new Uint8Array(replacement.voucher),
-          entryCount: replacement.entryCount,
-          ownerKeySha256: replacement.ownerKeySha256,
-          // The device presented its current GUID: that one becomes the fallback.
-          ...(row.guid === guid ? { previousGuid: guid, previousVoucher: new Uint8Array(row.voucher) } : {}),
-        };
+        // The device presented its current GUID: that one (and its voucher) becomes the fallback.
+        // SET reads the row as it was, so these take the old GUID and voucher.
+        if (row.guid === guid) assignments = `"previous_guid" = "guid", "previous_voucher" = "voucher", `;
+        set.push(
+          ['guid', replacement.guid],
+          ['voucher', replacement.voucher],
+          ['entry_count', replacement.entryCount],
+          ['owner_key_sha256', replacement.ownerKeySha256],
+        );
       }
-      await tx.ownerVoucher.update({
-        where: { id: row.id },
-        data: {
-          state: 'onboarded',
-          stateAt: at,
-          onboardedAt: at,
-          failedAt: null,
-          failedStep: null,
-          failedReason: null,
-          deviceOs: facts.os ?? null,
-          deviceArch: facts.arch ?? null,
-          deviceVersion: facts.version ?? null,
-          deviceSerial: facts.serial ?? null,
-          serviceInfo: JSON.stringify(record.serviceInfo),
-          onboardedProfile: record.profile,
-          ...moved,
-        },
-      });
+      assignments += set.map(([column], i) => `"${column}" = $${i + 1}`).join(', ');
+      yield* sqlExecute(`UPDATE "owner_voucher" SET ${assignments} WHERE "id" = $${set.length + 1}`, [
+        ...set.map(([, value]) => value),
+        row.id,
+      ]);
       const current = replacement?.guid ?? row.guid;
       if (current !== row.guid) {
-        await tx.ownerDeviceEvent.updateMany({ where: { guid: row.guid }, data: { guid: current } });
+        yield* sqlExecute(`UPDATE "owner_device_event" SET "guid" = $1 WHERE "guid" = $2`, [current, row.guid]);
       }
-      if (!row.credentialReuse) {
-        await tx.ownerRvRegistration.updateMany({ where: { voucherId: row.id }, data: { state: 'stopped' } });
+      if (!row.credential_reuse) {
+        yield* sqlExecute(`UPDATE "owner_rv_registration" SET "state" = 'stopped' WHERE "voucher_id" = $1`, [row.id]);
       }
-      await tx.ownerDeviceEvent.create({
-        data: { guid: current, at, step: 'to2', outcome: 'ok', message: summary },
-      });
-      return { guid: current, to2StartedAt: row.to2StartedAt };
+      yield* sqlExecute(EVENT_INSERT, [current, at, 'to2', 'ok', summary]);
+      return { guid: current, to2StartedAt: row.to2_started_at == null ? null : sqlDate(row.to2_started_at) };
     });
   }
 
@@ -335,14 +354,16 @@ export class DeviceStatusStore {
   /** TO2 failed at `step` (a message name, e.g. "TO2.ProveDevice") for `reason`. */
   async failed(guid: string, step: string, reason: string): Promise<boolean> {
     const at = new Date(this.now());
-    return this.prisma.$transaction(async (tx) => {
-      const row = await tx.ownerVoucher.findFirst({ where: byAnyGuid(guid), select: { id: true, guid: true } });
-      if (row === null) return false;
-      await tx.ownerVoucher.update({
-        where: { id: row.id },
-        data: { state: 'failed', stateAt: at, failedAt: at, failedStep: step, failedReason: reason },
-      });
-      await tx.ownerDeviceEvent.create({ data: { guid: row.guid, at, step, outcome: 'error', message: reason } });
+    return this.sql.transaction(function* () {
+      const [row] = yield* sqlQuery<{ guid: string }>(
+        `UPDATE "owner_voucher" SET "state" = 'failed', "state_at" = $1, "failed_at" = $2, "failed_step" = $3,
+           "failed_reason" = $4
+         WHERE "id" = (${idByAnyGuid(5)})
+         RETURNING "guid"`,
+        [at, at, step, reason, guid, guid],
+      );
+      if (row === undefined) return false;
+      yield* sqlExecute(EVENT_INSERT, [row.guid, at, step, 'error', reason]);
       return true;
     });
   }

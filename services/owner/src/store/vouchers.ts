@@ -1,9 +1,21 @@
 /**
  * The owner's vouchers over Prisma: batched import (one transaction per batch), listing by cursor,
  * lookup, deletion and tags. Each voucher row also carries its device's status (see device-status.ts)
- * and owns its TO0 work rows (registrations.ts). Prisma is imported only under store/.
+ * and owns its TO0 work rows (registrations.ts). Prisma is imported only under store/. The import
+ * batches and the TO2 lookup run on the bare driver (`db.sql`): through Prisma they cost most of the
+ * CPU of an import and of a TO2 message (issue 8).
  */
-import type { Prisma, PrismaClient } from '@fdo/storage';
+import {
+  isSqlUniqueViolation,
+  sqlExecute,
+  sqlQuery,
+  sqlValuesList,
+  type Prisma,
+  type PrismaClient,
+  type SqlDriver,
+  type SqlStatement,
+  type SqlValue,
+} from '@fdo/storage';
 
 export const DEVICE_STATES = ['imported', 'registered', 'to2-started', 'onboarded', 'failed', 'transferred'] as const;
 export type DeviceState = (typeof DEVICE_STATES)[number];
@@ -101,12 +113,117 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0;
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  return (err as { code?: string }).code === 'P2002';
+/** Rows per multi-row INSERT: within both databases' limits on values per statement. */
+const INSERT_ROWS = 500;
+
+/** `INSERT INTO table (columns) VALUES …` of many rows, in statements of at most {@link INSERT_ROWS} rows. */
+function* insertRows(
+  table: string,
+  columns: readonly string[],
+  rows: readonly SqlValue[][],
+  returning = '',
+): Generator<SqlStatement, Record<string, unknown>[], unknown> {
+  const returned: Record<string, unknown>[] = [];
+  for (let at = 0; at < rows.length; at += INSERT_ROWS) {
+    const chunk = rows.slice(at, at + INSERT_ROWS);
+    const sql = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${sqlValuesList(chunk.length, columns.length)}`;
+    if (returning === '') yield* sqlExecute(sql, chunk.flat());
+    else returned.push(...(yield* sqlQuery(`${sql} RETURNING ${returning}`, chunk.flat())));
+  }
+  return returned;
+}
+
+/**
+ * One import batch, as one transaction: a GUID already held with the same bytes is a duplicate, with
+ * other bytes a rejection; the rest are inserted with their tags, TO0 work rows and an import event.
+ */
+function* importBatch(items: readonly NewVoucher[], tags: readonly string[], now: Date) {
+  const guids = [...new Set(items.map((i) => i.guid))];
+  const existing =
+    guids.length === 0
+      ? []
+      : yield* sqlQuery<{ guid: string; voucher: Uint8Array }>(
+          `SELECT "guid", "voucher" FROM "owner_voucher" WHERE "guid" IN (${guids.map((_, i) => `$${i + 1}`).join(', ')})`,
+          guids,
+        );
+  const held = new Map<string, Uint8Array>(existing.map((e) => [e.guid, e.voucher]));
+  const outcomes: ImportOutcome[] = [];
+  const fresh: NewVoucher[] = [];
+  for (const item of items) {
+    const prior = held.get(item.guid);
+    if (prior === undefined) {
+      held.set(item.guid, item.voucher);
+      fresh.push(item);
+      outcomes.push({ result: 'imported' });
+    } else if (sameBytes(prior, item.voucher)) {
+      outcomes.push({ result: 'duplicate' });
+    } else {
+      outcomes.push({
+        result: 'rejected',
+        reason: `another voucher for GUID ${item.guid} is already imported; delete it first to replace it`,
+      });
+    }
+  }
+  if (fresh.length === 0) return outcomes;
+  const created = yield* insertRows(
+    'owner_voucher',
+    [
+      'guid',
+      'voucher',
+      'device_info',
+      'owner_key_sha256',
+      'manufacturer_key_sha256',
+      'entry_count',
+      'state',
+      'state_at',
+      'imported_at',
+    ],
+    fresh.map((v) => [
+      v.guid,
+      v.voucher,
+      v.deviceInfo,
+      v.ownerKeySha256,
+      v.manufacturerKeySha256,
+      v.entryCount,
+      'imported',
+      now,
+      now,
+    ]),
+    '"id", "guid"',
+  );
+  const ids = new Map(created.map((c) => [c.guid as string, Number(c.id)]));
+  if (tags.length > 0) {
+    yield* insertRows(
+      'owner_voucher_tag',
+      ['voucher_id', 'tag'],
+      fresh.flatMap((v) => tags.map((tag) => [ids.get(v.guid)!, tag])),
+    );
+  }
+  const rv = fresh.flatMap((v) =>
+    [...new Set(v.rvUrls)].map((rvUrl) => [ids.get(v.guid)!, rvUrl, 'pending', now, new Date(0)]),
+  );
+  if (rv.length > 0) {
+    yield* insertRows('owner_rv_registration', ['voucher_id', 'rv_url', 'state', 'next_attempt_at', 'lease_until'], rv);
+  }
+  yield* insertRows(
+    'owner_device_event',
+    ['guid', 'at', 'step', 'outcome', 'message'],
+    fresh.map((v) => [
+      v.guid,
+      now,
+      'import',
+      'ok',
+      `voucher imported (${v.entryCount} entries; rendezvous: ${v.rvUrls.length === 0 ? 'none usable by the owner' : v.rvUrls.join(', ')})`,
+    ]),
+  );
+  return outcomes;
 }
 
 export class VoucherStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly sql: SqlDriver,
+  ) {}
 
   /**
    * Imports a batch in one transaction: a GUID already held with the same bytes is a duplicate, with other
@@ -115,82 +232,11 @@ export class VoucherStore {
    */
   async importBatch(items: readonly NewVoucher[], tags: readonly string[], now: Date): Promise<ImportOutcome[]> {
     try {
-      return await this.#importBatch(items, tags, now);
+      return await this.sql.transaction(() => importBatch(items, tags, now));
     } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-      return this.#importBatch(items, tags, now);
+      if (!isSqlUniqueViolation(err)) throw err;
+      return this.sql.transaction(() => importBatch(items, tags, now));
     }
-  }
-
-  #importBatch(items: readonly NewVoucher[], tags: readonly string[], now: Date): Promise<ImportOutcome[]> {
-    return this.prisma.$transaction(
-      async (tx) => {
-        const existing = await tx.ownerVoucher.findMany({
-          where: { guid: { in: items.map((i) => i.guid) } },
-          select: { guid: true, voucher: true },
-        });
-        const held = new Map<string, Uint8Array>(existing.map((e) => [e.guid, new Uint8Array(e.voucher)]));
-        const outcomes: ImportOutcome[] = [];
-        const fresh: NewVoucher[] = [];
-        for (const item of items) {
-          const prior = held.get(item.guid);
-          if (prior === undefined) {
-            held.set(item.guid, item.voucher);
-            fresh.push(item);
-            outcomes.push({ result: 'imported' });
-          } else if (sameBytes(prior, item.voucher)) {
-            outcomes.push({ result: 'duplicate' });
-          } else {
-            outcomes.push({
-              result: 'rejected',
-              reason: `another voucher for GUID ${item.guid} is already imported; delete it first to replace it`,
-            });
-          }
-        }
-        if (fresh.length === 0) return outcomes;
-        const created = await tx.ownerVoucher.createManyAndReturn({
-          data: fresh.map((v) => ({
-            guid: v.guid,
-            voucher: bytes(v.voucher),
-            deviceInfo: v.deviceInfo,
-            ownerKeySha256: v.ownerKeySha256,
-            manufacturerKeySha256: v.manufacturerKeySha256,
-            entryCount: v.entryCount,
-            state: 'imported',
-            stateAt: now,
-            importedAt: now,
-          })),
-          select: { id: true, guid: true },
-        });
-        const ids = new Map(created.map((c) => [c.guid, c.id]));
-        if (tags.length > 0) {
-          await tx.ownerVoucherTag.createMany({
-            data: created.flatMap((c) => tags.map((tag) => ({ voucherId: c.id, tag }))),
-          });
-        }
-        const rv = fresh.flatMap((v) =>
-          [...new Set(v.rvUrls)].map((rvUrl) => ({
-            voucherId: ids.get(v.guid)!,
-            rvUrl,
-            state: 'pending',
-            nextAttemptAt: now,
-            leaseUntil: new Date(0),
-          })),
-        );
-        if (rv.length > 0) await tx.ownerRvRegistration.createMany({ data: rv });
-        await tx.ownerDeviceEvent.createMany({
-          data: fresh.map((v) => ({
-            guid: v.guid,
-            at: now,
-            step: 'import',
-            outcome: 'ok',
-            message: `voucher imported (${v.entryCount} entries; rendezvous: ${v.rvUrls.length === 0 ? 'none usable by the owner' : v.rvUrls.join(', ')})`,
-          })),
-        });
-        return outcomes;
-      },
-      { timeout: 60_000, maxWait: 60_000 },
-    );
   }
 
   /** One page in import order, after the row with id `after`. */
@@ -214,19 +260,32 @@ export class VoucherStore {
    * its last TO2 (then the voucher it onboarded with then). Null when we hold none or it was transferred.
    */
   async findForTo2(guid: string): Promise<To2Voucher | null> {
-    const row = await this.prisma.ownerVoucher.findFirst({
-      where: { OR: [{ guid }, { previousGuid: guid }], transferredAt: null },
-      include: withTags,
-    });
-    if (row === null) return null;
+    // One round trip: the voucher row once per tag (or once, with a null tag, when it has none).
+    const rows = await this.sql.query<{
+      id: number;
+      guid: string;
+      voucher: Uint8Array;
+      previous_voucher: Uint8Array | null;
+      credential_reuse: unknown;
+      tag: string | null;
+    }>(
+      `SELECT v."id", v."guid", v."voucher", v."previous_voucher", v."credential_reuse", t."tag"
+       FROM "owner_voucher" v LEFT JOIN "owner_voucher_tag" t ON t."voucher_id" = v."id"
+       WHERE v."id" = (SELECT "id" FROM "owner_voucher" WHERE ("guid" = $1 OR "previous_guid" = $2)
+                       AND "transferred_at" IS NULL LIMIT 1)
+       ORDER BY t."tag"`,
+      [guid, guid],
+    );
+    const row = rows[0];
+    if (row === undefined) return null;
     const previous = row.guid !== guid;
-    const voucher = previous ? row.previousVoucher : row.voucher;
+    const voucher = previous ? row.previous_voucher : row.voucher;
     if (voucher === null) return null;
     return {
       guid: row.guid,
-      voucher: new Uint8Array(voucher),
-      tags: row.tags.map((t) => t.tag),
-      credentialReuse: row.credentialReuse,
+      voucher,
+      tags: rows.flatMap((r) => (r.tag === null ? [] : [r.tag])),
+      credentialReuse: Boolean(row.credential_reuse),
       previous,
     };
   }

@@ -13,6 +13,7 @@ import {
   extendVoucher,
   formatGuid,
   fromHex,
+  KeyCache,
   messageName,
   nodeCrypto,
   OwnershipVoucher,
@@ -43,6 +44,12 @@ export interface OwnerTo2StateOptions {
   now?: () => number;
 }
 
+/**
+ * Vouchers decoded for TO2, by their stored bytes: each message of a session reads the voucher row
+ * again (it may have been deleted or transferred meanwhile), but decodes it only once.
+ */
+const decodedVouchers = new KeyCache<OwnershipVoucher>(1024);
+
 export class OwnerTo2State implements To2OwnerState {
   readonly #o: OwnerTo2StateOptions;
   readonly #crypto: CryptoProvider;
@@ -58,7 +65,7 @@ export class OwnerTo2State implements To2OwnerState {
     const text = formatGuid(guid);
     const found = await this.#o.vouchers.findForTo2(text);
     if (found === null) return null;
-    const voucher = OwnershipVoucher.decode(found.voucher);
+    const voucher = decodedVouchers.get(found.voucher, (bytes) => OwnershipVoucher.decode(bytes));
     const key = this.#o.keys.find(voucher.ownerPublicKey);
     if (key === undefined) {
       // Imported vouchers are checked against our keys, so the key file went away since.

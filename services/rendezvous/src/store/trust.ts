@@ -1,8 +1,10 @@
 /**
  * The operator's trust lists, kept in the database so every instance shares them and the admin API
  * can change them: allow-listed owner keys, manufacturer keys and device CAs, and denied GUIDs.
+ * The questions every TO0.OwnerSign asks (denied? list sizes, is a key on a list, a list's keys) go
+ * to the bare driver (`db.sql`): through Prisma they were most of a TO0's CPU (issue 8).
  */
-import type { PrismaClient } from '@fdo/storage';
+import { sqlDate, type PrismaClient, type SqlDriver } from '@fdo/storage';
 
 export const TRUST_LISTS = ['owner', 'manufacturer', 'device-ca'] as const;
 export type TrustList = (typeof TRUST_LISTS)[number];
@@ -23,27 +25,47 @@ export interface DeniedGuid {
 }
 
 export class TrustStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly sql: SqlDriver,
+  ) {}
 
   async keys(list: TrustList): Promise<TrustedKey[]> {
-    const rows = await this.prisma.rvTrustedKey.findMany({ where: { list }, orderBy: { createdAt: 'asc' } });
-    return rows.map((r) => ({ ...r, list, publicKey: new Uint8Array(r.publicKey) }));
+    const rows = await this.sql.query<{
+      fingerprint: string;
+      public_key: Uint8Array;
+      label: string | null;
+      created_at: unknown;
+    }>(
+      `SELECT "fingerprint", "public_key", "label", "created_at" FROM "rv_trusted_key" WHERE "list" = $1
+       ORDER BY "created_at"`,
+      [list],
+    );
+    return rows.map((r) => ({
+      list,
+      fingerprint: r.fingerprint,
+      publicKey: r.public_key,
+      label: r.label,
+      createdAt: sqlDate(r.created_at),
+    }));
   }
 
   /** How many entries each list has (a list with entries is enforced). */
   async sizes(): Promise<Record<TrustList, number>> {
-    const groups = await this.prisma.rvTrustedKey.groupBy({ by: ['list'], _count: { _all: true } });
+    const groups = await this.sql.query<{ list: string; n: number | bigint | string }>(
+      `SELECT "list", COUNT(*) AS "n" FROM "rv_trusted_key" GROUP BY "list"`,
+    );
     const sizes: Record<TrustList, number> = { owner: 0, manufacturer: 0, 'device-ca': 0 };
-    for (const g of groups) if (g.list in sizes) sizes[g.list as TrustList] = g._count._all;
+    for (const g of groups) if (g.list in sizes) sizes[g.list as TrustList] = Number(g.n);
     return sizes;
   }
 
   async has(list: TrustList, fingerprint: string): Promise<boolean> {
-    const row = await this.prisma.rvTrustedKey.findUnique({
-      where: { list_fingerprint: { list, fingerprint } },
-      select: { fingerprint: true },
-    });
-    return row !== null;
+    const rows = await this.sql.query(
+      `SELECT 1 AS "found" FROM "rv_trusted_key" WHERE "list" = $1 AND "fingerprint" = $2`,
+      [list, fingerprint],
+    );
+    return rows.length > 0;
   }
 
   /** Adds a key (or updates its label); returns the entry. */
@@ -66,7 +88,8 @@ export class TrustStore {
   }
 
   async isDenied(guid: string): Promise<boolean> {
-    return (await this.prisma.rvDeniedGuid.findUnique({ where: { guid }, select: { guid: true } })) !== null;
+    const rows = await this.sql.query(`SELECT 1 AS "found" FROM "rv_denied_guid" WHERE "guid" = $1`, [guid]);
+    return rows.length > 0;
   }
 
   /**
