@@ -83,7 +83,15 @@ export interface ModuleOutcome {
 export interface OnboardingRecord {
   serviceInfo: ModuleOutcome[];
   profile: string | null;
+  /** When this onboarding's TO2 session started; null skips the overlapping-session check. */
+  sessionStartedAt?: Date | null;
 }
+
+/** What {@link DeviceStatusStore.onboarded} did. */
+export type OnboardedOutcome =
+  | { onboarded: true; guid: string; to2StartedAt: Date | null }
+  /** Nothing stored: the device (now `guid`) onboarded at `supersededAt`, after this session started, in another. */
+  | { onboarded: false; guid: string; supersededAt: Date };
 
 /** The credential the device received in TO2 (absent with credential reuse). */
 export interface Replacement {
@@ -260,6 +268,11 @@ export class DeviceStatusStore {
    * device's row and timeline move to it; the presented GUID and its voucher are kept as "previous"
    * until the device shows up with the new one (it commits only on Done2, §5.5.10). TO0 stops unless
    * credential reuse is enabled. Returns the device's current GUID and when TO2 started, or null.
+   *
+   * Only the first of two overlapping sessions of one device may finish (a retry race, or a clone):
+   * the update requires that the device has not onboarded since `record.sessionStartedAt`. Under
+   * PostgreSQL's read committed the later UPDATE waits for the earlier one's row lock and re-reads the
+   * row; SQLite runs the transaction whole. The loser stores nothing and learns when the winner finished.
    */
   async onboarded(
     guid: string,
@@ -267,7 +280,7 @@ export class DeviceStatusStore {
     replacement: Replacement | null,
     summary: string,
     record: OnboardingRecord = { serviceInfo: [], profile: null },
-  ): Promise<{ guid: string; to2StartedAt: Date | null } | null> {
+  ): Promise<OnboardedOutcome | null> {
     const at = new Date(this.now());
     return this.sql.transaction(function* () {
       const [row] = yield* sqlQuery<{ id: number; guid: string; credential_reuse: unknown; to2_started_at: unknown }>(
@@ -303,10 +316,19 @@ export class DeviceStatusStore {
         );
       }
       assignments += set.map(([column], i) => `"${column}" = $${i + 1}`).join(', ');
-      yield* sqlExecute(`UPDATE "owner_voucher" SET ${assignments} WHERE "id" = $${set.length + 1}`, [
-        ...set.map(([, value]) => value),
-        row.id,
-      ]);
+      const since = record.sessionStartedAt ?? null;
+      const changed = yield* sqlExecute(
+        `UPDATE "owner_voucher" SET ${assignments} WHERE "id" = $${set.length + 1}` +
+          (since === null ? '' : ` AND ("onboarded_at" IS NULL OR "onboarded_at" < $${set.length + 2})`),
+        [...set.map(([, value]) => value), row.id, ...(since === null ? [] : [since])],
+      );
+      if (changed === 0) {
+        const [winner] = yield* sqlQuery<{ guid: string; onboarded_at: unknown }>(
+          `SELECT "guid", "onboarded_at" FROM "owner_voucher" WHERE "id" = $1`,
+          [row.id],
+        );
+        return { onboarded: false, guid: winner!.guid, supersededAt: sqlDate(winner!.onboarded_at) } as const;
+      }
       const current = replacement?.guid ?? row.guid;
       if (current !== row.guid) {
         yield* sqlExecute(`UPDATE "owner_device_event" SET "guid" = $1 WHERE "guid" = $2`, [current, row.guid]);
@@ -315,7 +337,11 @@ export class DeviceStatusStore {
         yield* sqlExecute(`UPDATE "owner_rv_registration" SET "state" = 'stopped' WHERE "voucher_id" = $1`, [row.id]);
       }
       yield* sqlExecute(EVENT_INSERT, [current, at, 'to2', 'ok', summary]);
-      return { guid: current, to2StartedAt: row.to2_started_at == null ? null : sqlDate(row.to2_started_at) };
+      return {
+        onboarded: true,
+        guid: current,
+        to2StartedAt: row.to2_started_at == null ? null : sqlDate(row.to2_started_at),
+      } as const;
     });
   }
 

@@ -13,6 +13,7 @@ import {
   extendVoucher,
   formatGuid,
   fromHex,
+  InvalidMessageError,
   KeyCache,
   messageName,
   nodeCrypto,
@@ -54,6 +55,8 @@ export class OwnerTo2State implements To2OwnerState {
   readonly #o: OwnerTo2StateOptions;
   readonly #crypto: CryptoProvider;
   readonly #now: () => number;
+  /** GUIDs whose TO2.Done this instance refused for an overlapping session (failOnboarding follows at once). */
+  readonly #refusedAsOverlapping = new Set<string>();
 
   constructor(options: OwnerTo2StateOptions) {
     this.#o = options;
@@ -133,13 +136,24 @@ export class OwnerTo2State implements To2OwnerState {
     ]
       .filter((p) => p !== '')
       .join('; ');
-    const done = await this.#o.devices.onboarded(
-      presented,
-      facts,
-      replacement,
-      summary,
-      onboardingRecord(outcome.serviceInfo),
-    );
+    const done = await this.#o.devices.onboarded(presented, facts, replacement, summary, {
+      ...onboardingRecord(outcome.serviceInfo),
+      sessionStartedAt: outcome.sessionStartedAt === null ? null : new Date(outcome.sessionStartedAt),
+    });
+    if (done !== null && !done.onboarded) {
+      // Two overlapping sessions of one device: the first to finish won. A retry race ends here; two
+      // devices holding one credential (a clone) are what an operator must hear about.
+      const why =
+        `the device onboarded at ${done.supersededAt.toISOString()} in another TO2 session that ran at the same time; ` +
+        'this one is refused. If no device retried, two devices hold this credential (a clone)';
+      this.#refusedAsOverlapping.add(presented);
+      await this.#o.devices.record(done.guid, 'TO2.Done', 'error', why);
+      this.#o.log.warn(
+        { guid: presented, currentGuid: done.guid, step: 'TO2.Done' },
+        'TO2 refused: overlapping session',
+      );
+      throw new InvalidMessageError(why);
+    }
     this.#o.log.info(
       {
         guid: presented,
@@ -155,6 +169,9 @@ export class OwnerTo2State implements To2OwnerState {
 
   async failOnboarding(guid: Guid, step: number, reason: string): Promise<void> {
     const text = formatGuid(guid);
+    // Refused for an overlapping session: the device's state is the winner's, and the refusal is on
+    // its timeline already.
+    if (this.#refusedAsOverlapping.delete(text)) return;
     await this.#o.devices.failed(text, messageName(step), reason);
     this.#o.log.warn({ guid: text, step: messageName(step), reason }, 'TO2 failed');
   }

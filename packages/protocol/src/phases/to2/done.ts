@@ -49,6 +49,7 @@ export async function answerTO2Done(ctx: To2Context, s: To2OwnerSession, body: U
     credentialReused: hmac === null,
     devmod: s.serviceInfo.devmod,
     serviceInfo: ownerServiceInfoResults(s.serviceInfo, ctx.modules),
+    sessionStartedAt: s.startedAt ?? null,
   });
   s.step = 'done';
   return encryptReply(ctx, s, MsgType.TO2Done2, encodeTO2Done2({ nonceTO2SetupDv: bytes(s.nonceTO2SetupDv!) }));

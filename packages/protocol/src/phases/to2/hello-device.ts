@@ -134,6 +134,7 @@ function proveOVHdr(
     replacementHmac: null,
     serviceInfo: newOwnerServiceInfoState(),
     tags: [...(record.tags ?? [])],
+    startedAt: ctx.now(),
     expiresAt: ctx.now() + ctx.sessionTtlSeconds * 1000,
   };
   return { session, reply: { msgType: MsgType.TO2ProveOVHdr, body: encodeTO2ProveOVHdr(prove) } };

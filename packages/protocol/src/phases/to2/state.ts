@@ -65,6 +65,8 @@ export interface To2OwnerSession {
   serviceInfo: OwnerServiceInfoState;
   /** The voucher record's tags, read once at HelloDevice: ServiceInfo modules are chosen by them. */
   tags: string[];
+  /** When HelloDevice opened the session, ms since the epoch (absent in sessions stored before it was kept). */
+  startedAt?: number;
   /** Sliding expiry, ms since the epoch. */
   expiresAt: number;
 }
@@ -101,6 +103,12 @@ export interface To2Outcome {
   credentialReused: boolean;
   devmod: DevmodFacts | null;
   serviceInfo: Record<string, { phase: string; result: JsonValue }>;
+  /**
+   * When this session's HelloDevice arrived (ms since the epoch), or null if unknown. A device that
+   * onboarded after that moment did so in another session: two overlapping sessions of one GUID are a
+   * retry race or a clone, and only the first to finish may onboard.
+   */
+  sessionStartedAt: number | null;
 }
 
 export interface To2OwnerState {
