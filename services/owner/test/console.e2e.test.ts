@@ -3,9 +3,13 @@
  * downloaded), against the three services on loopback: sign in; import a bundle with one good and one
  * tampered voucher and see both results; watch a device made by DI at the manufacturer go from
  * imported (its rendezvous server is down: the page explains what TO1 would meet) through registered
- * (after "Re-register with rendezvous") to onboarded (TO1 and TO2 by the device-client library) without
- * reloading; open its device page and see the timeline. Screenshots of the fleet view and the device
- * page go to test-output/console/ for a reviewer.
+ * (after "Re-register with rendezvous") to onboarded (TO1 and TO2 by the device-client library, with
+ * its credential modules) without reloading; open its device page and see the timeline, its credential
+ * profile (an `mqtt` profile of the owner's configuration file, selecting it by tag), the ServiceInfo
+ * modules applied and the certificate the owner's issuing CA signed for the key it made; the Profiles
+ * view with its devices; assign it another profile (its certificate is revoked) and back. An owner
+ * without profiles says so. Screenshots of the fleet view, the device page and the Profiles view go to
+ * test-output/console/ for a reviewer.
  *
  * Without /usr/bin/chromium the test says so and skips (`.ci/run` installs it from Debian's packages).
  */
@@ -14,10 +18,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { deviceInitialize, onboard, writeCredentialFile } from '@fdo/device-client';
+import { credentialModules, deviceInitialize, onboard, writeCredentialFile } from '@fdo/device-client';
 import { build as buildManufacturer } from '@fdo/manufacturer';
 import { build as buildRendezvous } from '@fdo/rendezvous';
 import { formatGuid, OwnershipVoucher, publicKeyToPem, readVoucherPem, voucherToPem } from '@fdo/protocol';
+import { certificatesFromPem, describeCertificate, verifyCertificateChain } from '@fdo/protocol/x509';
 import { sqliteTarget } from '@fdo/storage/testing';
 import { freePort } from '../../../packages/robustness/harness/processes.js';
 import { build as buildOwner } from '../src/index.js';
@@ -61,13 +66,32 @@ t.test('the owner console: sign in, import, watch a device onboard, its device p
   const rvPort = await freePort();
   const ownerPort = await freePort();
   const ownerUrl = `http://127.0.0.1:${ownerPort}`;
+  // Two credential profiles in the owner's configuration file, as an operator writes them: devices tagged
+  // site-a get site-mqtt (ca.pem: the issuing CA, generated on first start); spare-mqtt selects none.
+  const ownerConfig = join(dir, 'owner.json');
+  writeFileSync(
+    ownerConfig,
+    JSON.stringify({
+      profiles: {
+        'site-mqtt': {
+          kind: 'mqtt',
+          description: 'the broker of site A',
+          selector: { tags: ['site-a'] },
+          brokerUrl: 'mqtts://broker.site-a.example:8883',
+          topicPrefix: 'site-a/{sn}',
+        },
+        'spare-mqtt': { kind: 'mqtt', selector: { tags: ['spare'] }, brokerUrl: 'mqtts://spare.example:8883' },
+      },
+    }),
+  );
+  process.env.FDO_OWNER_CONFIG = ownerConfig;
   const owner = await buildOwner({
     databaseUrl: db.url,
     dataDir: join(dir, 'owner'),
     keyKinds: ['ec256'],
     to2Addresses: [ownerUrl],
     logger: false,
-  });
+  }).finally(() => delete process.env.FDO_OWNER_CONFIG);
   await owner.listen({ port: ownerPort, host: '127.0.0.1' });
   t.teardown(() => owner.close());
   const admin = readFileSync(join(dir, 'owner', 'admin-token'), 'utf8').trim();
@@ -162,6 +186,7 @@ t.test('the owner console: sign in, import, watch a device onboard, its device p
   });
 
   let rendezvousUp = false;
+  let deviceCertificate: ReturnType<typeof describeCertificate> | undefined;
   const story = t;
   await t.test('the fleet shows it imported; its page explains that TO1 would find no registration', async (t) => {
     await page.getByRole('link', { name: 'Fleet', exact: true }).click();
@@ -179,6 +204,9 @@ t.test('the owner console: sign in, import, watch a device onboard, its device p
     );
     t.match(await page.locator('#timeline li.error .explain').first().textContent(), /^TO0: /);
     t.match(await page.locator('#device-state').textContent(), 'Imported');
+    t.equal(await page.locator('#device-profile').textContent(), 'site-mqtt (mqtt)', 'its tag selects the profile');
+    t.equal(await page.locator('#no-modules').count(), 1, 'no module applied before TO2');
+    t.equal(await page.locator('#no-certificates').count(), 1, 'no certificate before TO2');
 
     // The rendezvous server comes up; "Re-register with rendezvous" runs TO0 now.
     const rendezvous = buildRendezvous({ databaseUrl: db.url, dataDir: join(dir, 'rv'), logger: false });
@@ -198,12 +226,23 @@ t.test('the owner console: sign in, import, watch a device onboard, its device p
     t.equal(await row.getAttribute('data-state'), 'registered');
     t.match(await row.textContent(), /registered at rendezvous until/);
 
-    // First power-up: TO1 at the rendezvous server, TO2 here (the device-client library).
+    // First power-up: TO1 at the rendezvous server, TO2 here (the device-client library), with the
+    // device sides of fdo-platform.profile, fdo.csr and fdo.download.
+    const credentialsDir = join(dir, 'credentials');
     const result = await onboard({
       credentialFile,
       devmod: { os: 'Linux', arch: 'aarch64', version: '6.6', device: 'console-board', sn: 'SN-CONSOLE-1' },
+      serviceInfoModules: credentialModules({ credentialsDir, downloadDir: join(dir, 'downloads') }),
     });
-    t.ok(result, 'the device onboarded');
+    t.equal(result.route, 'to1', 'the device found its owner through the rendezvous server');
+    const profileDir = join(credentialsDir, 'site-mqtt');
+    const config = JSON.parse(readFileSync(join(profileDir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    t.match(config, { kind: 'mqtt', profile: 'site-mqtt', topicPrefix: 'site-a/SN-CONSOLE-1' });
+    const [received, ...chain] = certificatesFromPem(readFileSync(join(profileDir, 'cert.pem'), 'utf8'));
+    const issuingCa = certificatesFromPem(readFileSync(join(dir, 'owner', 'keys', 'issuing-ca.crt.pem'), 'utf8'))[0]!;
+    t.same(chain, [issuingCa], 'cert.pem: its certificate, then the issuing CA');
+    t.same(await verifyCertificateChain([received!], issuingCa), { valid: true }, 'signed by the issuing CA');
+    deviceCertificate = describeCertificate(received!);
 
     const onboarded = page.locator('#devices tr[data-state="onboarded"]', { hasText: 'SN-CONSOLE-1' });
     await onboarded.waitFor({ timeout: 15_000 });
@@ -223,14 +262,91 @@ t.test('the owner console: sign in, import, watch a device onboard, its device p
     t.match(body, /aarch64/, 'devmod architecture');
     t.match(body, `Previous GUID${guid}`, 'the GUID before TO2');
     t.match(body, /Entries\d/, 'voucher summary');
-    t.match(body, /profiles are not available on this server/, 'no profile routes on this server');
+    t.equal(await page.locator('#device-profile').textContent(), 'site-mqtt (mqtt)');
+    const modules = await page
+      .locator('#modules tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    const serial = deviceCertificate!.serialNumber;
+    t.match(
+      modules,
+      [
+        ['fdo-platform.profile', 'applied'],
+        ['fdo.csr', 'applied', new RegExp(`certificate ${serial} issued`)],
+        ['fdo.download', 'applied', /ca\.pem: \d+ bytes, config\.json: \d+ bytes/],
+      ],
+      'the modules of its TO2, each with its result',
+    );
+    const certificate = page.locator(`#certificates tr[data-serial="${serial}"]`);
+    t.equal(await page.locator('#certificates tbody tr').count(), 1, 'one certificate issued');
+    t.equal(await certificate.getAttribute('data-revoked'), 'false');
+    t.equal(
+      await certificate.locator('td.not-after').textContent(),
+      await page.evaluate(`new Date(${deviceCertificate!.notAfter.getTime()}).toLocaleString()`),
+      'its not-after, as the certificate the device holds says',
+    );
+    t.equal(await certificate.locator('td.status').textContent(), 'valid');
     t.same(await unlabelledControls(page), [], 'every control of the device page has a label');
     await page.screenshot({ path: join(SCREENSHOTS, 'device.png'), fullPage: true });
   });
 
-  await t.test('profiles and owner keys', async (t) => {
+  await t.test('the Profiles view lists both profiles and the device; assigning another profile', async (t) => {
+    const serial = deviceCertificate!.serialNumber;
+    const deviceGuid = (await page.locator('h1 .mono').textContent())!;
     await page.getByRole('link', { name: 'Profiles' }).click();
-    await page.locator('#no-profiles').waitFor();
+    const site = page.locator('section[data-profile="site-mqtt"]');
+    await site.waitFor();
+    const siteText = (await site.textContent()) ?? '';
+    t.match(siteText, /Kindmqtt/);
+    t.match(siteText, /Connects tomqtts:\/\/broker\.site-a\.example:8883/);
+    t.match(siteText, /Applies todevices tagged site-a/);
+    t.equal(await site.locator('.device-count').textContent(), '1', 'one device onboarded with it');
+    t.equal(
+      await site.locator('.profile-devices li').textContent(),
+      `${deviceGuid} — Onboarded`,
+      'the device, with its state',
+    );
+    const spare = page.locator('section[data-profile="spare-mqtt"]');
+    t.equal(await spare.locator('.device-count').textContent(), '0');
+    t.match(await spare.textContent(), /No device is assigned to it or onboarded with it yet/);
+
+    // Its link opens the device page; there the device moves to spare-mqtt: its certificate is revoked.
+    await site.getByRole('link', { name: deviceGuid }).click();
+    await page.locator('#device-profile', { hasText: 'site-mqtt' }).waitFor();
+    await page.selectOption('#profile', 'spare-mqtt');
+    await page.getByRole('button', { name: 'Assign profile' }).click();
+    await page.locator('#device-profile', { hasText: 'spare-mqtt (mqtt)' }).waitFor();
+    t.match(
+      await page.locator('main p[role="status"]').textContent(),
+      `Profile spare-mqtt assigned; it applies at the next TO2. Certificate(s) ${serial} revoked`,
+    );
+    const certificate = page.locator(`#certificates tr[data-serial="${serial}"]`);
+    t.equal(await certificate.getAttribute('data-revoked'), 'true');
+    t.match(
+      await certificate.locator('td.status').textContent(),
+      /^revoked .*: the device was moved to another profile$/,
+    );
+    t.match(
+      await page.locator('#timeline li[data-step="api"]').last().textContent(),
+      /spare-mqtt/,
+      'the timeline records the change',
+    );
+
+    await page.getByRole('link', { name: 'Profiles' }).click();
+    await spare.locator('.profile-devices li').waitFor();
+    t.equal(await spare.locator('.device-count').textContent(), '1', 'spare-mqtt: the device assigned to it');
+    t.equal(await site.locator('.device-count').textContent(), '1', 'site-mqtt: the device onboarded with it');
+    await page.screenshot({ path: join(SCREENSHOTS, 'profiles.png'), fullPage: true });
+
+    // Back to the selectors: the profile its last onboarding delivered.
+    await spare.getByRole('link', { name: deviceGuid }).click();
+    await page.locator('#device-profile', { hasText: 'spare-mqtt' }).waitFor();
+    await page.selectOption('#profile', '');
+    await page.getByRole('button', { name: 'Assign profile' }).click();
+    await page.locator('#device-profile', { hasText: 'site-mqtt (mqtt)' }).waitFor();
+    t.match(await page.locator('main p[role="status"]').textContent(), /selectors decide/);
+  });
+
+  await t.test('owner keys', async (t) => {
     await page.getByRole('link', { name: 'Owner keys' }).click();
     const pem = page.locator(`section[data-key="${ownerKey!.id}"] pre`);
     await pem.waitFor();
@@ -240,6 +356,24 @@ t.test('the owner console: sign in, import, watch a device onboard, its device p
       page.getByRole('button', { name: 'Download public key (.pem)' }).click(),
     ]);
     t.equal(download.suggestedFilename(), `${ownerKey!.id}.pem`);
+  });
+
+  await t.test('an owner without credential profiles says so', async (t) => {
+    const plain = await buildOwner({
+      databaseUrl: sqliteTarget(t).url,
+      dataDir: join(dir, 'plain-owner'),
+      keyKinds: ['ec256'],
+      logger: false,
+    });
+    const plainUrl = await plain.listen({ port: 0, host: '127.0.0.1' });
+    t.teardown(() => plain.close());
+    const other = await context.newPage(); // its own tab: its own session storage
+    other.on('pageerror', (err) => pageErrors.push(err.message));
+    await other.goto(`${plainUrl}/console/#/profiles`);
+    await other.fill('#token', readFileSync(join(dir, 'plain-owner', 'admin-token'), 'utf8').trim());
+    await other.keyboard.press('Enter');
+    t.match(await other.locator('#no-profiles').textContent(), /^No profiles configured on this owner service/);
+    await other.close();
   });
 
   await t.test('tablet width: the fleet fits without sideways scrolling of the page', async (t) => {

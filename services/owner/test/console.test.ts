@@ -25,7 +25,16 @@ t.test('the console is served as static files; GET /session says who the token i
   t.match(html, '<script type="module" src="main.js">');
   t.notMatch(html, /guid|token=/i, 'the page itself holds no data');
 
-  for (const file of ['main.js', 'api.js', 'fleet.js', 'device.js', 'import.js', 'words.js', 'console.css']) {
+  for (const file of [
+    'main.js',
+    'api.js',
+    'fleet.js',
+    'device.js',
+    'import.js',
+    'profiles.js',
+    'words.js',
+    'console.css',
+  ]) {
     const res = await get(`/console/${file}`);
     t.equal(res.status, 200, `${file} is served (built by npm run build)`);
     t.match(res.headers.get('content-type'), file.endsWith('.css') ? /^text\/css/ : /javascript/);

@@ -1,14 +1,24 @@
 /**
  * One device: its state in words, what a device powered on now would meet at TO1, its voucher
- * (manufacturer, entries, owner key), devmod facts, credential profile and the modules applied, its
- * rendezvous registrations and its timeline with errors explained; and the actions re-register,
+ * (manufacturer, entries, owner key), devmod facts, credential profile with the ServiceInfo modules of
+ * its last TO2 and the certificates the owner's issuing CA signed for it, its rendezvous registrations and its timeline with errors explained; and the actions re-register,
  * assign a profile, set tags and extend for resale. It refreshes every 2 s like the fleet.
  */
 import { ApiFailure, call, getJson, optionalJson, sendJson } from './api.js';
-import { announce, download, facts, fill, h, when } from './dom.js';
+import { announce, download, facts, fill, h, table, when } from './dom.js';
 import { POLL_MS } from './fleet.js';
 import type { View, ViewContext } from './main.js';
-import { explainEvent, stateDetail, stateLabel, stepLabel, to1Problem, type Device } from './words.js';
+import { listProfiles, type ProfileSummary } from './profiles.js';
+import {
+  certificateStatus,
+  explainEvent,
+  moduleResultLabel,
+  stateDetail,
+  stateLabel,
+  stepLabel,
+  to1Problem,
+  type Device,
+} from './words.js';
 
 interface Voucher {
   guid: string;
@@ -26,18 +36,77 @@ interface OwnerKey {
   sha256: string;
 }
 
-interface ProfileList {
-  profiles: { name: string; kind: string; description?: string }[];
+/** The device's profile in words; `profiles` null when the list could not be loaded. */
+function profileOf(d: Device, profiles: ProfileSummary[] | null): HTMLElement {
+  const attrs = { id: 'device-profile', 'data-profile': d.profile ?? '' };
+  if (d.profile == null) {
+    return h(
+      'span',
+      attrs,
+      profiles !== null && profiles.length === 0
+        ? 'none: no credential profiles are configured on this owner'
+        : 'none: no profile is assigned to it and no selector matches it',
+    );
+  }
+  const kind = profiles?.find((p) => p.name === d.profile)?.kind;
+  return h('span', attrs, h('a', { href: '#/profiles' }, d.profile), kind === undefined ? '' : ` (${kind})`);
 }
 
-/** Modules applied, from the server's serviceInfo list or else the TO2 summary on the timeline. */
-function modulesOf(d: Device): string[] {
-  if (d.serviceInfo !== undefined) {
-    return d.serviceInfo.map((s) => `${s.module}: ${s.result}${s.detail ? ` (${s.detail})` : ''} — ${when(s.at)}`);
-  }
-  const done = [...(d.events ?? [])].reverse().find((e) => e.step === 'to2' && e.outcome === 'ok');
-  const m = /modules: ([^;]+)/.exec(done?.message ?? '');
-  return m === null ? [] : m[1]!.split(', ').map((name) => `${name}: applied`);
+/** The credential profile, the ServiceInfo modules of the last TO2, the certificates issued to it. */
+function drawCredentials(d: Device, profiles: ProfileSummary[] | null): HTMLElement {
+  const modules = d.serviceInfo ?? [];
+  const certificates = d.certificates ?? [];
+  return h(
+    'section',
+    { 'aria-labelledby': 'profile-title' },
+    h('h2', { id: 'profile-title' }, 'Credential profile and modules'),
+    facts([
+      ['Profile', profileOf(d, profiles)],
+      ['Tags', d.tags.length === 0 ? 'none' : d.tags.map((t) => h('span', { class: 'tag' }, t))],
+    ]),
+    h(
+      'p',
+      { class: 'hint' },
+      'The profile assigned to it, else the one its last onboarding delivered, else the first whose selector matches; ' +
+        'a change applies at its next TO2.',
+    ),
+    h('h3', { id: 'modules-title' }, 'ServiceInfo modules of the last onboarding'),
+    modules.length === 0
+      ? h('p', { class: 'hint', id: 'no-modules' }, 'None yet: the modules run in TO2.')
+      : table(
+          { id: 'modules', 'aria-labelledby': 'modules-title' },
+          ['Module', 'Result', 'Detail'],
+          modules.map((m) =>
+            h(
+              'tr',
+              { 'data-module': m.module, 'data-result': m.result },
+              h('td', { class: 'mono' }, m.module),
+              h('td', { class: m.result === 'ok' ? 'good' : 'bad' }, moduleResultLabel(m.result)),
+              h('td', {}, m.detail ?? '—'),
+            ),
+          ),
+        ),
+    h('h3', { id: 'certificates-title' }, 'Certificates issued to it'),
+    certificates.length === 0
+      ? h('p', { class: 'hint', id: 'no-certificates' }, 'None: the issuing CA signs one when fdo.csr runs in TO2.')
+      : table(
+          { id: 'certificates', 'aria-labelledby': 'certificates-title' },
+          ['Serial', 'Profile', 'Subject', 'Issued', 'Not after', 'Status'],
+          certificates.map((c) => {
+            const status = certificateStatus(c);
+            return h(
+              'tr',
+              { 'data-serial': c.serial, 'data-revoked': String(c.revokedAt !== null) },
+              h('td', { class: 'mono' }, c.serial),
+              h('td', {}, c.profile ?? '—'),
+              h('td', { class: 'mono' }, c.subject),
+              h('td', {}, when(c.issuedAt)),
+              h('td', { class: 'not-after' }, when(c.notAfter)),
+              h('td', { class: `status ${status === 'valid' ? 'good' : 'bad'}` }, status),
+            );
+          }),
+        ),
+  );
 }
 
 export const renderDevice: View = (main, ctx, guid) => {
@@ -47,7 +116,7 @@ export const renderDevice: View = (main, ctx, guid) => {
   const message = h('p', { role: 'status', class: 'notice', hidden: true });
   fill(main, h('p', {}, h('a', { href: '#/fleet' }, '← Fleet')), header, message, body, actions);
   let keys: OwnerKey[] = [];
-  let profiles: ProfileList | null = null;
+  let profiles: ProfileSummary[] | null = null;
   let lastJson = '';
   let actionsDrawn = false;
   /** The device's GUID now: TO2 gives it a new one (the route's GUID keeps finding it as "previous"). */
@@ -96,7 +165,6 @@ export const renderDevice: View = (main, ctx, guid) => {
       ),
       problem === null ? null : h('p', { class: 'error', id: 'to1-problem' }, problem),
     );
-    const modules = modulesOf(d);
     fill(
       body,
       h(
@@ -138,57 +206,24 @@ export const renderDevice: View = (main, ctx, guid) => {
                 ['Version', d.facts.version],
                 ['Serial number', d.facts.serial],
               ]),
-          h('h2', { id: 'profile-title' }, 'Credential profile and modules'),
-          facts([
-            [
-              'Profile',
-              d.profile === undefined ? 'profiles are not available on this server' : (d.profile ?? 'none assigned'),
-            ],
-            ['Tags', d.tags.length === 0 ? 'none' : d.tags.map((t) => h('span', { class: 'tag' }, t))],
-          ]),
-          modules.length === 0
-            ? h('p', { class: 'hint' }, 'No ServiceInfo module applied yet.')
-            : h(
-                'ul',
-                { 'aria-label': 'Modules applied' },
-                modules.map((m) => h('li', {}, m)),
-              ),
         ),
       ),
+      drawCredentials(d, profiles),
       h('h2', { id: 'rv-title' }, 'Rendezvous registrations (TO0)'),
       (d.rendezvous ?? []).length === 0
         ? h('p', { class: 'hint' }, 'None.')
-        : h(
-            'div',
-            { class: 'table-wrap' },
-            h(
-              'table',
-              { 'aria-labelledby': 'rv-title' },
+        : table(
+            { 'aria-labelledby': 'rv-title' },
+            ['Server', 'State', 'Registered until', 'Failures', 'Last error'],
+            (d.rendezvous ?? []).map((r) =>
               h(
-                'thead',
+                'tr',
                 {},
-                h(
-                  'tr',
-                  {},
-                  ['Server', 'State', 'Registered until', 'Failures', 'Last error'].map((c) =>
-                    h('th', { scope: 'col' }, c),
-                  ),
-                ),
-              ),
-              h(
-                'tbody',
-                {},
-                (d.rendezvous ?? []).map((r) =>
-                  h(
-                    'tr',
-                    {},
-                    h('td', { class: 'mono' }, r.url),
-                    h('td', {}, r.state),
-                    h('td', {}, when(r.registeredUntil)),
-                    h('td', {}, r.failures),
-                    h('td', {}, r.lastError ?? '—'),
-                  ),
-                ),
+                h('td', { class: 'mono' }, r.url),
+                h('td', {}, r.state),
+                h('td', {}, when(r.registeredUntil)),
+                h('td', {}, r.failures),
+                h('td', {}, r.lastError ?? '—'),
               ),
             ),
           ),
@@ -261,10 +296,10 @@ export const renderDevice: View = (main, ctx, guid) => {
 
     const profileSelect = h('select', {
       id: 'profile',
-      disabled: disabled || profiles === null || profiles.profiles.length === 0,
+      disabled: disabled || profiles === null || profiles.length === 0,
     });
-    profileSelect.append(h('option', { value: '' }, 'no profile'));
-    for (const p of profiles?.profiles ?? []) {
+    profileSelect.append(h('option', { value: '' }, 'none assigned: the selectors decide'));
+    for (const p of profiles ?? []) {
       profileSelect.append(h('option', { value: p.name, selected: d.profile === p.name }, `${p.name} (${p.kind})`));
     }
     const saveProfile = h('button', { type: 'submit', disabled: profileSelect.disabled }, 'Assign profile');
@@ -276,16 +311,27 @@ export const renderDevice: View = (main, ctx, guid) => {
           e.preventDefault();
           const profile = profileSelect.value === '' ? null : profileSelect.value;
           void busy(saveProfile, async () => {
-            await sendJson('PUT', `/devices/${guidNow()}/profile`, { profile });
-            return profile === null ? 'Profile removed.' : `Profile ${profile} assigned; it applies at the next TO2.`;
+            const r = await sendJson<{ profile: string | null; revoked?: string[] }>(
+              'PUT',
+              `/devices/${guidNow()}/profile`,
+              { profile },
+            );
+            const revoked = r.revoked?.length
+              ? ` Certificate(s) ${r.revoked.join(', ')} revoked: the device can no longer connect with them.`
+              : '';
+            return r.profile === null
+              ? `Assignment removed: the selectors decide from its next TO2.${revoked}`
+              : `Profile ${r.profile} assigned; it applies at the next TO2.${revoked}`;
           });
         },
       },
       h('label', { for: 'profile' }, 'Credential profile', profileSelect),
       saveProfile,
-      profiles === null || profiles.profiles.length === 0
-        ? h('span', { class: 'hint' }, 'No credential profiles configured.')
-        : null,
+      profiles === null
+        ? h('span', { class: 'hint' }, 'The profiles could not be loaded.')
+        : profiles.length === 0
+          ? h('span', { class: 'hint' }, 'No credential profiles configured.')
+          : null,
     );
 
     const keyText = h('textarea', {
@@ -344,7 +390,7 @@ export const renderDevice: View = (main, ctx, guid) => {
         (r) => r.keys,
         () => [],
       ),
-      optionalJson<ProfileList>('/profiles').catch(() => null),
+      listProfiles().catch(() => null),
     ]);
     await load();
   })();

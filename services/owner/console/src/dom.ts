@@ -66,3 +66,25 @@ export function download(name: string, body: Blob | string, type = 'application/
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/** A table in its scrolling wrapper: the column headings, then its rows. */
+export function table(attrs: Attrs, columns: string[], rows: HTMLTableRowElement[]): HTMLDivElement {
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      attrs,
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          columns.map((c) => h('th', { scope: 'col' }, c)),
+        ),
+      ),
+      h('tbody', {}, rows),
+    ),
+  );
+}

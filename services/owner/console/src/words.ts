@@ -48,11 +48,32 @@ export interface Device {
   previousGuid?: string | null;
   transferredAt?: string | null;
   transferredTo?: string | null;
-  /** Credential profiles (when the server has them). */
+  /** Credential profile: assigned, else delivered by the last TO2, else matched by the selectors. */
   profile?: string | null;
-  serviceInfo?: { module: string; result: string; at: string; detail?: string }[];
+  /** GET /devices/:guid only: the ServiceInfo modules of its last TO2 and their outcome. */
+  serviceInfo?: ModuleOutcome[];
+  /** GET /devices/:guid only: operational certificates the owner's issuing CA signed for it. */
+  certificates?: IssuedCertificate[];
   rendezvous?: Registration[];
   events?: DeviceEvent[];
+}
+
+export interface ModuleOutcome {
+  module: string;
+  /** ok | error | not-supported | incomplete */
+  result: string;
+  at: string;
+  detail?: string;
+}
+
+export interface IssuedCertificate {
+  serial: string;
+  profile: string | null;
+  subject: string;
+  issuedAt: string;
+  notAfter: string;
+  revokedAt: string | null;
+  revokedReason: string | null;
 }
 
 export interface DeviceEvent {
@@ -156,6 +177,37 @@ export function to1Problem(d: Device, now = Date.now()): string | null {
   return failing === undefined
     ? `${lead} TO0 has not run yet (next attempt ${when(rv[0]!.nextAttemptAt)}).`
     : `${lead} TO0 has not succeeded yet: ${failing.url}: ${failing.lastError} (next attempt ${when(failing.nextAttemptAt)}).`;
+}
+
+/** A ServiceInfo module's outcome in words. */
+export function moduleResultLabel(result: string): string {
+  switch (result) {
+    case 'ok':
+      return 'applied';
+    case 'error':
+      return 'failed';
+    case 'not-supported':
+      return 'not supported by the device';
+    case 'incomplete':
+      return 'not finished (TO2 ended first)';
+    default:
+      return result;
+  }
+}
+
+const REVOKE_REASONS: Record<string, string> = {
+  superseded: 'superseded by a newer certificate (the device enrolled again)',
+  'profile-changed': 'the device was moved to another profile',
+  api: 'revoked by an operator',
+};
+
+/** A certificate's standing: valid until, expired, or revoked (when and why). */
+export function certificateStatus(c: IssuedCertificate, now = Date.now()): string {
+  if (c.revokedAt !== null) {
+    const why = c.revokedReason === null ? '' : `: ${REVOKE_REASONS[c.revokedReason] ?? c.revokedReason}`;
+    return `revoked ${when(c.revokedAt)}${why}`;
+  }
+  return isPast(c.notAfter, now) ? 'expired' : 'valid';
 }
 
 /** Import results in plain words. */
