@@ -41,7 +41,7 @@ export async function pair(
     const step = await ownerServiceInfoStep(
       state,
       { isMoreServiceInfo: queue.length > 0, serviceInfo: chunk },
-      { modules: ownerModules, guid: GUID, tags: opts.tags ?? [], budget, maxRounds: 100_000 },
+      { modules: ownerModules, guid: GUID, nextGuid: GUID, tags: opts.tags ?? [], budget, maxRounds: 100_000 },
     );
     state = JSON.parse(JSON.stringify(step.state)) as OwnerServiceInfoState;
     const reply = step.reply;

@@ -113,7 +113,7 @@ t.test('fdo.wifi: a psk network without a password is refused by the owner', asy
     () =>
       wifiOwner({ networks: [{ networkId: 'x', ssid: 'x', auth: 'wpa2-psk', trustLevel: 'onboard-only' }] }).produce(
         { sent: [] },
-        { device: { guid: GUID, tags: [], devmod: {} as never }, budget: 1000 },
+        { device: { guid: GUID, nextGuid: GUID, tags: [], devmod: {} as never }, budget: 1000 },
       ),
     { code: 'ERR_FDO_MESSAGE_BODY' },
   );

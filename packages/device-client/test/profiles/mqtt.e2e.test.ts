@@ -151,12 +151,18 @@ t.test(
       kind: 'mqtt',
       profile: 'plant-mqtt',
       brokerUrl: `mqtts://127.0.0.1:${brokerPort}`,
-      clientId: `dev-${guid}`,
-      topicPrefix: `plant/${guid}`,
+      clientId: `dev-${newGuid}`,
+      topicPrefix: `plant/${newGuid}`,
       certFile: 'cert.pem',
       keyFile: 'key.pem',
       caFile: 'ca.pem',
     });
+    t.not(newGuid, guid, 'TO2 gave the device a new GUID');
+    t.equal(
+      describeCertificate(certificatesFromPem(readFileSync(join(set, 'cert.pem'), 'utf8'))[0]!).subject,
+      `CN=${newGuid}`,
+      'the certificate and client id name the GUID the device holds now, the one the owner records follow',
+    );
     t.equal(statSync(join(set, 'key.pem')).mode & 0o777, 0o600, 'key.pem readable by its owner only');
     const issuingCa = certificatesFromPem(readFileSync(issuingCaFile, 'utf8'))[0]!;
     const chain = certificatesFromPem(readFileSync(join(set, 'cert.pem'), 'utf8'));

@@ -22,6 +22,12 @@ export interface ServiceInfoMessage {
 export interface DeviceFacts {
   /** The device GUID as the owner knows it (canonical text form, see `formatGuid`). */
   readonly guid: string;
+  /**
+   * The GUID the device holds once this onboarding completes: TO2.SetupDevice's replacement GUID
+   * (§5.5.7), or `guid` with credential reuse. Identities issued in this TO2 (a certificate's subject,
+   * a cloud client id) name this one, the GUID the owner's records follow.
+   */
+  readonly nextGuid: string;
   /** What the device reported in devmod (§3.8.3), checked. */
   readonly devmod: DevmodFacts;
   /** Grouping tags the owner keeps for this device (from its voucher record). */

@@ -51,6 +51,8 @@ export interface OwnerServiceInfoContext {
   /** The modules this owner offers; those whose `appliesTo` accepts the device run. */
   modules: readonly OwnerServiceInfoModule[];
   guid: string;
+  /** See DeviceFacts.nextGuid. */
+  nextGuid: string;
   tags: readonly string[];
   /** The device's maxOwnerServiceInfoSz (or less, to fit its message size). */
   budget: number;
@@ -164,7 +166,7 @@ async function runRound(
 }
 
 function factsOf(st: OwnerServiceInfoState, ctx: OwnerServiceInfoContext): DeviceFacts {
-  return { guid: ctx.guid, tags: ctx.tags, devmod: st.devmod! };
+  return { guid: ctx.guid, nextGuid: ctx.nextGuid, tags: ctx.tags, devmod: st.devmod! };
 }
 
 /** Per module: whether it ran (phase) and its result, for the onboarding record. */

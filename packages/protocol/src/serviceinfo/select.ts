@@ -24,7 +24,10 @@ function factMatches(actual: string | null, wanted: string | RegExp): boolean {
 }
 
 /** True when `device` meets every criterion of `selector` (an empty selector matches every device). */
-export function selectorMatches(selector: ModuleSelector, device: DeviceFacts): boolean {
+export function selectorMatches(
+  selector: ModuleSelector,
+  device: Pick<DeviceFacts, 'guid' | 'tags' | 'devmod'>,
+): boolean {
   if (selector.guids !== undefined && !selector.guids.includes(device.guid.toLowerCase())) return false;
   if (selector.tags !== undefined && !selector.tags.some((t) => device.tags.includes(t))) return false;
   for (const [key, wanted] of Object.entries(selector.devmod ?? {})) {

@@ -36,7 +36,7 @@ t.test('devmod: missing required keys and inconsistent counts are message body e
 });
 
 t.test('owner driver: no modules → IsDone after devmod; device batches spanning messages are collected', async (t) => {
-  const ctx = { modules: [], guid: 'g', tags: [], budget: 1300, maxRounds: 10 };
+  const ctx = { modules: [], guid: 'g', nextGuid: 'g', tags: [], budget: 1300, maxRounds: 10 };
   const entries = devmodMessages(info, []);
   let step = await ownerServiceInfoStep(
     newOwnerServiceInfoState(),

@@ -65,7 +65,8 @@ export function render(template: string, device: DeviceFacts, profile: string): 
   return template.replace(/\{(\w+)\}/g, (_, v: string) => {
     switch (v) {
       case 'guid':
-        return device.guid;
+        // The GUID the device holds after this TO2 (its replacement GUID), which the owner's records follow.
+        return device.nextGuid;
       case 'sn':
         return device.devmod.sn ?? '';
       case 'device':

@@ -41,6 +41,7 @@ export async function answerTO2DeviceServiceInfo(
   const { state, reply } = await ownerServiceInfoStep(s.serviceInfo, received, {
     modules: ctx.modules,
     guid: formatGuid(bytes(s.guid)),
+    nextGuid: formatGuid(bytes(s.replacement?.guid ?? s.guid)),
     tags: s.tags,
     budget,
     maxRounds: ctx.maxServiceInfoRounds,
