@@ -148,6 +148,10 @@ export function postgresDriver(url: string, poolSize: number): SqlDriver {
     async transaction<R>(body: SqlTransactionBody<R>): Promise<R> {
       const client = await pool.connect();
       let broken: unknown;
+      // A checked-out client has no pool listener: when the server ends its connection (an outage,
+      // pg_terminate_backend) it emits 'error' besides failing the query, which would crash the process.
+      const onError = (err: Error) => (broken = err);
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         try {
@@ -165,7 +169,9 @@ export function postgresDriver(url: string, poolSize: number): SqlDriver {
           throw err;
         }
       } finally {
-        // A client whose ROLLBACK failed is in an unknown state: the pool drops it instead of reusing it.
+        // A client whose connection failed or whose ROLLBACK failed is in an unknown state: the pool
+        // drops it instead of reusing it.
+        client.removeListener('error', onError);
         client.release(broken as Error | undefined);
       }
     },

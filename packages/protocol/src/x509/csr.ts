@@ -136,7 +136,13 @@ export async function verifyCsr(der: Uint8Array, claimedType?: PkType): Promise<
     if (verified !== undefined) return verified;
   }
   const csr = parseCsr(der);
-  const publicKey = { spki: bytesOf(csr.publicKey.rawData) };
+  let publicKey: PublicKeyDer;
+  try {
+    // The library parses the key's algorithm parameters only now (a curve OID with a wrong tag throws).
+    publicKey = { spki: bytesOf(csr.publicKey.rawData) };
+  } catch (err) {
+    throw new MessageBodyError(`CSR: the requested key does not parse (${(err as Error).message})`, { cause: err });
+  }
   let info: KeyInfo;
   try {
     info = publicKeyInfo(publicKey);

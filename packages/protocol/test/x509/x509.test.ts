@@ -72,6 +72,21 @@ t.test('a CSR whose key is not the claimed pkType is refused (code 101)', async 
   await t.rejects(verifyCsr(csr, PkType.SECP384R1), { message: /EC P-256.*SECP384R1/ });
 });
 
+// Found by the long DI.AppStart fuzz run: the library parses the key's algorithm parameters lazily,
+// and a curve OID under another tag made it throw a bare error (error 500 at the manufacturer).
+t.test('a CSR whose key parameters do not parse is refused (code 100)', async (t) => {
+  const device = generateKeyPair('ec256');
+  const csr = Buffer.from(await createCsr({ privateKey: device.privateKey, subject: 'CN=x' }));
+  const curveOid = Buffer.from('06082a8648ce3d030107', 'hex'); // prime256v1
+  const at = csr.indexOf(curveOid);
+  t.ok(at > 0);
+  for (const tag of [0x16, 0xc0]) {
+    const bad = Uint8Array.from(csr);
+    bad[at] = tag;
+    await t.rejects(verifyCsr(bad), { name: 'MessageBodyError', message: /CSR: the requested key does not parse/ });
+  }
+});
+
 t.test('a CSR with a broken self-signature is refused (code 101)', async (t) => {
   const device = generateKeyPair('ec256');
   const csr = await createCsr({ privateKey: device.privateKey, subject: 'CN=x' });
