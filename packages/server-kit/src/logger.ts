@@ -32,46 +32,90 @@ export function loggerOptions(
 }
 
 type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
-type LogFn = (...args: unknown[]) => void;
-type RequestLogger = FastifyBaseLogger & { isLevelEnabled?(level: string): boolean };
+type LevelCheck = { isLevelEnabled?(level: string): boolean };
 
 /**
  * The request's logger (`request.log`, with its `reqId`), made on its first line. Fastify makes a pino
  * child per request, which costs more than the rest of what server-kit does per message; most requests
  * log nothing above the configured level, so the child is only made for a line that will be written (or
- * when something asks for the logger's own features: `child`, a level change).
+ * when something asks for the logger's own features: `child`, a level change). One object per request,
+ * its methods on the prototype.
  */
+class LazyRequestLogger {
+  #child: FastifyBaseLogger | undefined;
+  readonly #parent: FastifyBaseLogger & Required<LevelCheck>;
+  readonly #bindings: Record<string, unknown>;
+  readonly #options: ChildLoggerOptions;
+
+  constructor(
+    parent: FastifyBaseLogger & Required<LevelCheck>,
+    bindings: Record<string, unknown>,
+    options: ChildLoggerOptions,
+  ) {
+    this.#parent = parent;
+    this.#bindings = bindings;
+    this.#options = options;
+  }
+
+  #real(): FastifyBaseLogger {
+    return (this.#child ??= this.#parent.child(this.#bindings, this.#options));
+  }
+
+  #log(level: Level, args: unknown[]): void {
+    if (this.#child === undefined && !this.#parent.isLevelEnabled(level)) return;
+    (this.#real()[level] as (...a: unknown[]) => void)(...args);
+  }
+
+  get level(): string {
+    return this.#child?.level ?? this.#parent.level;
+  }
+
+  set level(level: string) {
+    this.#real().level = level;
+  }
+
+  isLevelEnabled(level: string): boolean {
+    return this.#child === undefined
+      ? this.#parent.isLevelEnabled(level)
+      : ((this.#child as LevelCheck).isLevelEnabled?.(level) ?? true);
+  }
+
+  fatal(...args: unknown[]): void {
+    this.#log('fatal', args);
+  }
+  error(...args: unknown[]): void {
+    this.#log('error', args);
+  }
+  warn(...args: unknown[]): void {
+    this.#log('warn', args);
+  }
+  info(...args: unknown[]): void {
+    this.#log('info', args);
+  }
+  debug(...args: unknown[]): void {
+    this.#log('debug', args);
+  }
+  trace(...args: unknown[]): void {
+    this.#log('trace', args);
+  }
+  silent(): void {}
+
+  child(bindings: Record<string, unknown>, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.#real().child(bindings, options);
+  }
+}
+
+/** Fastify's `childLoggerFactory`: a {@link LazyRequestLogger} unless the route has its own level. */
 export function lazyRequestLogger(
   parent: FastifyBaseLogger,
   bindings: Record<string, unknown>,
   options: ChildLoggerOptions,
 ): FastifyBaseLogger {
-  const enabled = (parent as RequestLogger).isLevelEnabled?.bind(parent);
-  // A route's own level, or a logger without level checks: no shortcut.
-  if (options.level !== undefined || enabled === undefined) return parent.child(bindings, options);
-  let child: FastifyBaseLogger | undefined;
-  const real = () => (child ??= parent.child(bindings, options));
-  const method =
-    (level: Level): LogFn =>
-    (...args) => {
-      if (child !== undefined || enabled(level)) (real()[level] as LogFn)(...args);
-    };
-  return {
-    get level() {
-      return child?.level ?? parent.level;
-    },
-    set level(level: string) {
-      real().level = level;
-    },
-    fatal: method('fatal'),
-    error: method('error'),
-    warn: method('warn'),
-    info: method('info'),
-    debug: method('debug'),
-    trace: method('trace'),
-    silent: () => {},
-    child: (b, o) => real().child(b, o),
-    isLevelEnabled: (level: string) =>
-      child === undefined ? enabled(level) : (child as RequestLogger).isLevelEnabled!(level),
-  } as RequestLogger as FastifyBaseLogger;
+  const checks = typeof (parent as LevelCheck).isLevelEnabled === 'function';
+  if (options.level !== undefined || !checks) return parent.child(bindings, options);
+  return new LazyRequestLogger(
+    parent as FastifyBaseLogger & Required<LevelCheck>,
+    bindings,
+    options,
+  ) as unknown as FastifyBaseLogger;
 }
