@@ -20,7 +20,7 @@ async function start(t: Test, level: string) {
     if (request.query.child !== undefined) request.log.child({ part: request.query.child }).warn('a child line');
     return {
       level: request.log.level,
-      infoEnabled: (request.log as { isLevelEnabled(l: string): boolean }).isLevelEnabled('info'),
+      infoEnabled: (request.log as unknown as { isLevelEnabled(l: string): boolean }).isLevelEnabled('info'),
     };
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
