@@ -12,6 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runBenchmark, SCENARIOS, type RunOptions, type Scenario } from './run.js';
 import { runRvScale } from './rv-scale.js';
+import { DEVICE_CA_CHOICES, type DeviceCaChoice } from './servers.js';
 
 export const USAGE = `Usage: fdo-bench SCENARIO [options]
 
@@ -35,6 +36,8 @@ Options:
   --instances N          instances of each service on one database (default 1)
   --json FILE            also write the figures as JSON
   --keep                 keep the services' data and databases afterwards
+  --device-ca ec256|service   the manufacturer's device CA: a P-256 CA made here (default; the targets are
+                         for P-256 keys) or the one the manufacturer generates itself (P-384)
 
 Against running servers (ours or another implementation) instead of starting them:
   --manufacturer URL     DI (repeat or comma-separate for several instances)
@@ -71,6 +74,7 @@ function parse(argv: string[]) {
       instances: { type: 'string' },
       json: { type: 'string' },
       keep: { type: 'boolean' },
+      'device-ca': { type: 'string' },
       manufacturer: { type: 'string', multiple: true },
       rendezvous: { type: 'string', multiple: true },
       owner: { type: 'string', multiple: true },
@@ -134,6 +138,10 @@ export async function runBenchCli(argv: string[]): Promise<number> {
     }
     const db = values.db ?? 'sqlite';
     if (db !== 'sqlite' && db !== 'postgres') throw new UsageError(`--db must be sqlite or postgres, not "${db}"`);
+    const deviceCa = values['device-ca'] ?? 'ec256';
+    if (!(DEVICE_CA_CHOICES as readonly string[]).includes(deviceCa)) {
+      throw new UsageError(`--device-ca must be ${DEVICE_CA_CHOICES.join(' or ')}, not "${deviceCa}"`);
+    }
     const common = {
       devices: positiveInt('devices', values.devices, 200),
       concurrency: positiveInt('concurrency', values.concurrency, 16),
@@ -157,6 +165,7 @@ export async function runBenchCli(argv: string[]): Promise<number> {
             vouchers: positiveInt('vouchers', values.vouchers, 10_000),
             rounds: positiveInt('rounds', values.rounds, 1),
             instances: positiveInt('instances', values.instances, 1),
+            deviceCa: deviceCa as DeviceCaChoice,
             external: externalOf(values),
           });
     if (values.json !== undefined) {

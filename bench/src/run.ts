@@ -21,7 +21,13 @@ import {
   type Runtime,
 } from './phases.js';
 import { machine, printPhase, protocolReport, type PhaseReport, type RunReport } from './report.js';
-import { startServices, type DatabaseKind, type Deployment, type ServerProcess } from './servers.js';
+import {
+  startServices,
+  type DatabaseKind,
+  type Deployment,
+  type DeviceCaChoice,
+  type ServerProcess,
+} from './servers.js';
 import { ProtocolStats } from './stats.js';
 import { writeSyntheticVouchers } from './synthetic.js';
 
@@ -40,6 +46,8 @@ export interface RunOptions {
   postgresUrl?: string;
   instances: number;
   keep: boolean;
+  /** The manufacturer's device CA when the services are started here (default ec256). */
+  deviceCa?: DeviceCaChoice;
   /** External servers: when any is given, nothing is started. */
   external?: {
     manufacturer: string[];
@@ -130,12 +138,15 @@ function progressOf(options: RunOptions, label: string): Runtime['progress'] {
 async function deploy(options: RunOptions): Promise<Deployment> {
   const ext = options.external;
   if (ext === undefined) {
-    options.log(`starting the services on ${options.db} (${options.instances} instance(s) each)…`);
+    options.log(
+      `starting the services on ${options.db} (${options.instances} instance(s) each; device CA: ${options.deviceCa ?? 'ec256'})…`,
+    );
     return startServices({
       db: options.db,
       instances: options.instances,
       keep: options.keep,
       log: options.log,
+      ...(options.deviceCa === undefined ? {} : { deviceCa: options.deviceCa }),
       ...(options.postgresUrl === undefined ? {} : { postgresUrl: options.postgresUrl }),
     });
   }

@@ -9,7 +9,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { healthRoutes } from './health.js';
 import { addMetrics } from './metrics.js';
 import { addOpenApi, apiDocs } from './openapi.js';
-import { loggerOptions, type LogSettings } from './logger.js';
+import { lazyRequestLogger, loggerOptions, type LogSettings } from './logger.js';
 
 export interface AppOptions {
   /** Service name, used in logs and `/health`. */
@@ -70,6 +70,10 @@ export function createApp(options: AppOptions): FastifyInstance {
     ...(options.loggerInstance !== undefined
       ? { loggerInstance: options.loggerInstance }
       : { logger: options.logger === false ? false : loggerOptions(options.service, process.env, options.log) }),
+    // request.log is made when first used (logger.ts).
+    ...(options.logger === false && options.loggerInstance === undefined
+      ? {}
+      : { childLoggerFactory: lazyRequestLogger }),
     bodyLimit: options.bodyLimit ?? FDO_MAX_MESSAGE_SIZE,
     requestTimeout: timeouts.requestMs,
     connectionTimeout: timeouts.idleMs,
@@ -101,19 +105,17 @@ export function createApp(options: AppOptions): FastifyInstance {
  */
 function closeAnsweredUploadsOnShutdown(app: FastifyInstance): void {
   const answered = new Set<Socket>();
-  // The message lets go of its socket once the reply is sent: keep it from the start.
-  const sockets = new WeakMap<object, Socket>();
-  app.addHook('onRequest', async (request) => {
-    // Only real connections (app.inject's requests have a stand-in).
-    if (request.raw.socket instanceof Socket) sockets.set(request.raw, request.raw.socket);
-  });
-  app.addHook('onResponse', async (request) => {
-    const socket = sockets.get(request.raw);
-    if (socket === undefined || request.raw.complete || socket.destroyed || answered.has(socket)) return;
-    answered.add(socket);
-    const forget = () => answered.delete(socket);
-    request.raw.once('end', forget);
-    socket.once('close', forget);
+  // One hook, after the reply: usually the body was read to its end and it only checks that. The request
+  // keeps its socket after the reply (the response lets go of it); app.inject's requests have a stand-in.
+  app.addHook('onResponse', (request, _reply, done) => {
+    const socket = request.raw.socket;
+    if (!request.raw.complete && socket instanceof Socket && !socket.destroyed && !answered.has(socket)) {
+      answered.add(socket);
+      const forget = () => answered.delete(socket);
+      request.raw.once('end', forget);
+      socket.once('close', forget);
+    }
+    done();
   });
   app.addHook('preClose', async () => {
     for (const socket of answered) socket.destroy();

@@ -31,6 +31,13 @@ import {
 } from './fdo-sessions.js';
 import './metrics.js';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The FDO route's body deadline, until the body is in (fdoRoutes). */
+    fdoBodyDeadline: NodeJS.Timeout | null;
+  }
+}
+
 export const FDO_PROTOCOL_VERSION = 101;
 export const ERROR_MSG_TYPE = 255;
 
@@ -67,6 +74,13 @@ export interface FdoRoutesOptions {
 
 /** FDO messages are at most 64 KiB: 10 s is ample on any link, and bounds a slowloris sender. */
 export const FDO_BODY_TIMEOUT_MS = 10_000;
+
+const VERSION_PARAM = String(FDO_PROTOCOL_VERSION);
+
+/** `application/cbor`, with parameters or in another case (the exact string is checked first). */
+function isCbor(contentType: string | undefined): boolean {
+  return contentType?.split(';')[0]?.trim().toLowerCase() === 'application/cbor';
+}
 
 function bearer(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
@@ -201,24 +215,35 @@ function fdoRouteSchema(served: ReadonlySet<number>) {
 /** Registers the FDO message route in an encapsulated context (its parser and error handler stay inside). */
 export async function fdoRoutes(app: FastifyInstance, options: FdoRoutesOptions): Promise<void> {
   const served = new Set(options.messageTypes);
+  // The counter's labels of each served message answered, made once.
+  const answeredLabels = new Map([...served].map((t) => [t, { msg_type: String(t), error_code: 'none' }]));
   // Accept any content type here so a wrong one gets an FDO error instead of Fastify's 415.
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   // A client trickling its body holds a socket and a parser: cut it off at the deadline (the
-  // server-wide request timeout is longer, for bulk uploads on the management routes).
-  const deadlines = new WeakMap<object, NodeJS.Timeout>();
+  // server-wide request timeout is longer, for bulk uploads on the management routes). The timer rides
+  // on the request (a decoration of this context) and the hooks are callback style: no promise or map
+  // entry per message.
   const bodyTimeoutMs = options.bodyTimeoutMs ?? FDO_BODY_TIMEOUT_MS;
-  const clear = (request: { raw: object }) => clearTimeout(deadlines.get(request.raw));
-  app.addHook('onRequest', async (request) => {
+  app.decorateRequest('fdoBodyDeadline', null);
+  const clear = (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+    if (request.fdoBodyDeadline !== null) {
+      clearTimeout(request.fdoBodyDeadline);
+      request.fdoBodyDeadline = null;
+    }
+    done();
+  };
+  app.addHook('onRequest', (request, _reply, done) => {
     const timer = setTimeout(() => {
       request.log.warn({ bodyTimeoutMs }, 'FDO message not received in time; connection closed');
       request.raw.destroy();
     }, bodyTimeoutMs);
     timer.unref();
-    deadlines.set(request.raw, timer);
+    request.fdoBodyDeadline = timer;
+    done();
   });
-  app.addHook('preValidation', async (request) => clear(request));
-  app.addHook('onResponse', async (request) => clear(request));
+  app.addHook('preValidation', clear);
+  app.addHook('onResponse', clear);
 
   app.setErrorHandler((err, request, reply) => {
     const type = Number((request.params as { type?: string } | undefined)?.type);
@@ -236,14 +261,14 @@ export async function fdoRoutes(app: FastifyInstance, options: FdoRoutesOptions)
       const msgType = /^\d{1,3}$/.test(request.params.type) ? Number(request.params.type) : NaN;
       const session = sessionOf(msgType, bearer(request.headers.authorization), Date.now());
       const refuse = (err: FdoError) => sendError(reply, err, msgType, served, options, session);
-      if (request.params.version !== String(FDO_PROTOCOL_VERSION)) {
+      if (request.params.version !== VERSION_PARAM) {
         return refuse(new InvalidMessageError(`protocol version ${request.params.version} is not supported (101 is)`));
       }
       if (!served.has(msgType)) {
         return refuse(new InvalidMessageError(`message type ${request.params.type} is not served here`));
       }
-      const contentType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-      if (contentType !== 'application/cbor') {
+      const contentType = request.headers['content-type'];
+      if (contentType !== 'application/cbor' && !isCbor(contentType)) {
         return refuse(new MessageBodyError('Content-Type must be application/cbor'));
       }
       if (session.opening && session.protocol !== null) {
@@ -259,7 +284,7 @@ export async function fdoRoutes(app: FastifyInstance, options: FdoRoutesOptions)
         return sendError(reply, err, msgType, served, options, session);
       }
       const guid = response.guid ?? session.guid;
-      app.metrics.messages.inc({ msg_type: typeLabel(served, msgType), error_code: 'none' });
+      app.metrics.messages.inc(answeredLabels.get(msgType)!);
       if (response.msgType === ERROR_MSG_TYPE) {
         // The device ended the session with its own message 255 (§3.7); the responder echoes it.
         recordOutcome(request, options, session, msgType, { guid, failure: deviceFailure(body) });

@@ -109,7 +109,8 @@ declare module 'fastify' {
 export function addMetrics(app: FastifyInstance, service: string): ServiceMetrics {
   const metrics = new ServiceMetrics(service);
   app.decorate('metrics', metrics);
-  app.addHook('onResponse', async (request, reply) => {
+  // Callback style: no promise per request.
+  app.addHook('onResponse', (request, reply, done) => {
     metrics.httpDuration.observe(
       {
         method: request.method,
@@ -118,6 +119,7 @@ export function addMetrics(app: FastifyInstance, service: string): ServiceMetric
       },
       reply.elapsedTime / 1000,
     );
+    done();
   });
   return metrics;
 }

@@ -145,11 +145,13 @@ const UNLIMITED = new Set(['/health', '/ready', '/metrics']);
 export function addRateLimit(app: FastifyInstance, config: RateLimitConfig, now?: () => number): RateLimiter | null {
   if (config.perSecond === 0) return null;
   const limiter = new RateLimiter(config, now);
-  app.addHook('onRequest', async (request, reply) => {
-    if (UNLIMITED.has(request.url)) return;
+  // Callback style (no promise per request); a refused request is answered here and goes no further.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (UNLIMITED.has(request.url)) return done();
     const source = sourceAddress(request, config.trustProxyHops);
     const wait = limiter.take(source);
-    if (wait > 0) return refuse(request, reply, source, wait);
+    if (wait > 0) refuse(request, reply, source, wait);
+    else done();
   });
   return limiter;
 }
