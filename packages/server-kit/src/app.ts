@@ -105,11 +105,17 @@ export function createApp(options: AppOptions): FastifyInstance {
  */
 function closeAnsweredUploadsOnShutdown(app: FastifyInstance): void {
   const answered = new Set<Socket>();
-  // One hook, after the reply: usually the body was read to its end and it only checks that. The request
-  // keeps its socket after the reply (the response lets go of it); app.inject's requests have a stand-in.
+  // When the reply goes out before the body was read, Node detaches the socket from the request by the
+  // time onResponse runs (the fault test sees null there): keep it from the start. Only real connections
+  // count (app.inject's requests have a stand-in).
+  const sockets = new WeakMap<object, Socket>();
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.raw.socket instanceof Socket) sockets.set(request.raw, request.raw.socket);
+    done();
+  });
   app.addHook('onResponse', (request, _reply, done) => {
-    const socket = request.raw.socket;
-    if (!request.raw.complete && socket instanceof Socket && !socket.destroyed && !answered.has(socket)) {
+    const socket = sockets.get(request.raw);
+    if (!request.raw.complete && socket !== undefined && !socket.destroyed && !answered.has(socket)) {
       answered.add(socket);
       const forget = () => answered.delete(socket);
       request.raw.once('end', forget);
