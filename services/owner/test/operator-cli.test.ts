@@ -4,11 +4,11 @@
  * device status as a table, JSON and one device's timeline; and the messages when the owner is not there.
  */
 import { writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { publicKeyFromPem, voucherToPem } from '@fdo/protocol';
 import { fingerprint } from '@fdo/protocol/x509';
 import t from 'tap';
+import { freePort } from '../../../packages/robustness/harness/processes.js';
 import { runOwnerCli } from '../src/index.js';
 import { onEachDatabase, startOwner, tempDir, voucherFactory } from './helpers.js';
 
@@ -91,10 +91,7 @@ onEachDatabase(t, 'fdo-owner vouchers import and devices, against a running owne
 
 t.test('fdo-owner devices: the owner is not running, or no token', async (t) => {
   const dir = tempDir(t);
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
+  const port = await freePort(); // nothing listens there
   const down = await cli({ FDO_OWNER_URL: `http://127.0.0.1:${port}`, FDO_OWNER_TOKEN: 'x', FDO_OWNER_DATA_DIR: dir })(
     'devices',
   );
