@@ -177,8 +177,13 @@ function sendError(
       (err as Error).message,
     );
   }
+  return sendErrorMessage(reply, 500, message);
+}
+
+/** Message 255 on the wire (§3.7, §4.3): the HTTP status, the message type header and the CBOR body. */
+export function sendErrorMessage(reply: FastifyReply, status: number, message: ErrorMessage): FastifyReply {
   return reply
-    .code(500)
+    .code(status)
     .header('Message-Type', String(ERROR_MSG_TYPE))
     .header('Content-Type', 'application/cbor')
     .send(Buffer.from(encodeErrorMessage(message)));

@@ -8,9 +8,10 @@
  * A refused FDO message gets HTTP 429 with `Retry-After` and message 255 (code 500: retry later), which
  * FDO clients understand; a refused management request gets 429 JSON.
  */
-import { encodeErrorMessage, errorMessageFrom, InternalServerError } from '@fdo/protocol';
+import { errorMessageFrom, InternalServerError } from '@fdo/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { kinds, setting } from './config.js';
+import { sendErrorMessage } from './fdo-routes.js';
 
 export interface RateLimitConfig {
   /** Sustained requests per second allowed from one source address; 0 turns the limit off. */
@@ -124,18 +125,15 @@ export function sourceAddress(request: FastifyRequest, hops: number): string {
 
 function refuse(request: FastifyRequest, reply: FastifyReply, source: string, wait: number) {
   const text = `too many requests from ${source}; retry in ${wait} s`;
-  reply.code(429).header('Retry-After', String(wait));
+  reply.header('Retry-After', String(wait));
   request.log.warn({ source }, 'rate limited');
   const fdo = /^\/fdo\/\d+\/msg\/(\d+)/.exec(request.url);
   if (fdo !== null) {
     const message = errorMessageFrom(new InternalServerError(text), Number(fdo[1]) & 0xff);
     // errorMessageFrom hides texts of code 500; this one is no secret and tells the client what to do.
-    return reply
-      .header('Message-Type', '255')
-      .header('Content-Type', 'application/cbor')
-      .send(Buffer.from(encodeErrorMessage({ ...message, message: text })));
+    return sendErrorMessage(reply, 429, { ...message, message: text });
   }
-  return reply.type('application/json').send({ error: 'rate_limited', message: text });
+  return reply.code(429).type('application/json').send({ error: 'rate_limited', message: text });
 }
 
 /** Probes and the scraper: never limited (a flood must not make the balancer drop a healthy instance). */
