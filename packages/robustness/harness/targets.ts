@@ -18,9 +18,11 @@ import {
   runTO1,
   runTO2,
   generateKeyPair,
+  openTo2Token,
   type SessionCrypto,
   type To2OwnerSession,
 } from '@fdo/protocol';
+import { to2TokenSealer } from '@fdo/owner';
 import { protocolToken } from '@fdo/server-kit';
 import { captureBefore, type RawReply } from './capture.js';
 import {
@@ -68,7 +70,7 @@ const QUERIES = {
     'SELECT guid, voucher, entry_count, owner_key_sha256, previous_guid, previous_voucher, transferred_to, registered_until, onboarded_at, credential_reuse FROM owner_voucher ORDER BY guid',
   ownerRegistrations:
     'SELECT voucher_id, rv_url, state, registered_until FROM owner_rv_registration ORDER BY voucher_id, rv_url',
-  ownerSessions: 'SELECT token_sha256, version, step, session FROM owner_to2_session ORDER BY token_sha256',
+  ownerSessions: 'SELECT id, version, state FROM owner_to2_session ORDER BY id',
 } as const;
 
 export type TableName = keyof typeof QUERIES;
@@ -127,11 +129,23 @@ async function diSessionRewinder(p: Platform, token: string) {
   return async () => void (await p.store.prisma.mfgDiSession.upsert({ where, create: row, update: row }));
 }
 
+async function to2TokenContents(p: Platform, token: string) {
+  const sealer = await to2TokenSealer(p.store.prisma, null);
+  const { id, session } = openTo2Token(sealer, protocolToken(token));
+  if (session === null) throw new Error('the fuzz targets expect sessions small enough for their token');
+  return { id, session };
+}
+
+/**
+ * A TO2 session as its token carries it, and how to rewind its fence (the row whose version the token
+ * must match) after a message spent it (protocol phases/to2/sessions.ts).
+ */
 async function to2SessionOf(p: Platform, token: string) {
-  const where = { tokenSha256: sha256Hex(protocolToken(token)) };
+  const { id, session } = await to2TokenContents(p, token);
+  const where = { id };
   const row = await p.store.prisma.ownerTo2Session.findUniqueOrThrow({ where });
   const rewind = async () => void (await p.store.prisma.ownerTo2Session.upsert({ where, create: row, update: row }));
-  return { row, rewind, session: JSON.parse(row.session) as To2OwnerSession };
+  return { row, rewind, session: session as To2OwnerSession };
 }
 
 /** The tunnel of a stored TO2 session, as the device holds it (same keys; its own IVs). */
@@ -260,7 +274,12 @@ function to2Target(msgType: 60 | 62 | 64 | 66 | 68 | 70): Builder {
       checkReply: async (r) => {
         if (msgType === 62) return checkClear(63, r);
         // The answer to ProveDevice is the first message in the tunnel, keyed by the exchange it completed.
-        const keys = sealed ? tunnel : tunnelOf((await to2SessionOf(p, token)).session);
+        // Its keys are in the session the reply's token carries.
+        const keys = sealed
+          ? tunnel
+          : r.token === undefined
+            ? null
+            : tunnelOf((await to2TokenContents(p, r.token)).session);
         return checkSealed(msgType + 1, r, keys);
       },
       snapshot: () => tableDigest(p, TO2_TABLES),

@@ -218,6 +218,25 @@ function paths(): Kind<string[]> {
   };
 }
 
+/** Sealing secrets (sealed-token.ts): hex or base64, at least 32 bytes each; comma-separated (env) or an array (file). */
+function secrets(): Kind<Uint8Array[]> {
+  return {
+    expect: 'hex or base64, at least 32 bytes each, comma-separated (e.g. `openssl rand -hex 32`)',
+    parse({ value }) {
+      const parts = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : [value];
+      return parts.map((part: unknown, i) => {
+        const s = typeof part === 'string' ? part.trim() : '';
+        const bytes = /^[0-9a-fA-F]+$/.test(s) ? Buffer.from(s, 'hex') : Buffer.from(s, 'base64');
+        if (bytes.length < 32) {
+          throw new InvalidValue(`has a secret (number ${i + 1}) of ${bytes.length} bytes; each needs 32 or more`);
+        }
+        return new Uint8Array(bytes);
+      });
+    },
+    show: (v) => `${v.length} secret(s)`,
+  };
+}
+
 /** A kind of the service's own (e.g. rendezvous entries): `parse` throws an Error saying what is wrong. */
 function custom<T>(expect: string, parse: (raw: RawValue) => T, show: (v: T) => string): Kind<T> {
   return { expect, parse, show };
@@ -236,5 +255,6 @@ export const kinds = {
   databaseUrl,
   path,
   paths,
+  secrets,
   custom,
 };

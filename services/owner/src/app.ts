@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { nodeCrypto, TO2_REQUEST_TYPES, to2Responder } from '@fdo/protocol';
+import { nodeCrypto, SealedTo2Sessions, TO2_REQUEST_TYPES, to2Responder } from '@fdo/protocol';
 import type { OwnerServiceInfoModule } from '@fdo/protocol/serviceinfo';
 import { certificatesFromPem } from '@fdo/protocol/x509';
 import {
@@ -38,6 +38,7 @@ import { To2SessionStore } from './store/to2-sessions.js';
 import { VoucherStore } from './store/vouchers.js';
 import { To0Scheduler } from './to0/scheduler.js';
 import { OwnerTo2State } from './to2/state.js';
+import { to2TokenSealer } from './to2/tokens.js';
 
 export { DEFAULT_PORT } from './config.js';
 
@@ -139,8 +140,21 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
     ...(random === undefined ? {} : { random }),
   });
   const tokens = new ApiTokenStore(db.prisma, SERVICE);
-  const to2Sessions = new To2SessionStore(db.sql);
-  const to2 = new OwnerTo2State({ vouchers, devices, sessions: to2Sessions, keys, log: app.log, now });
+  const to2Sessions = new To2SessionStore(db.sql, now);
+  const to2 = new OwnerTo2State({
+    vouchers,
+    devices,
+    sessions: new SealedTo2Sessions({
+      sealer: await to2TokenSealer(db.prisma, config.to2TokenSecrets, now),
+      fence: to2Sessions,
+      crypto: nodeCrypto,
+      ttlSeconds: config.to2.sessionTtlSeconds,
+      now,
+    }),
+    keys,
+    log: app.log,
+    now,
+  });
   const ca = config.issuingCa;
   const issuingCa =
     config.profiles.length > 0 || ca.keyFile !== null ? await loadIssuingCa({ keysDir: config.keysDir, ...ca }) : null;

@@ -71,6 +71,8 @@ export interface OwnerConfig {
   importMaxBytes: number;
   to0: To0Config;
   to2: To2Config;
+  /** Secrets sealing TO2 session tokens (first seals, all open); null: a secret kept in the database. */
+  to2TokenSecrets: Uint8Array[] | null;
   logger: boolean;
   logLevel: string;
   logFormat: 'json' | 'pretty' | null;
@@ -208,6 +210,19 @@ export const CONFIG_SCHEMA = defineConfig('owner', 'FDO_OWNER_CONFIG', {
     default: 300,
     description: 'idle time after which a TO2 session is refused and swept',
   }),
+  to2TokenSecret: setting(kinds.secrets(), {
+    env: 'FDO_OWNER_TO2_TOKEN_SECRET',
+    file: 'to2.tokenSecret',
+    secret: true,
+    defaultText: 'a secret kept in the database',
+    description: 'the secret sealing TO2 session tokens (they carry the session state), shared by every instance',
+  }),
+  to2TokenPreviousSecrets: setting(kinds.secrets(), {
+    env: 'FDO_OWNER_TO2_TOKEN_PREVIOUS_SECRETS',
+    file: 'to2.tokenPreviousSecrets',
+    secret: true,
+    description: 'earlier secrets that still open TO2 session tokens during a rotation',
+  }),
   profiles: setting(
     kinds.custom('an object of credential profiles by name (JSON)', parseProfiles, (v) =>
       v.map((p) => `${p.name} (${p.kind})`).join(', '),
@@ -295,6 +310,12 @@ export function loadConfig(env: Env = process.env, o: ConfigOverrides = {}): Own
   if (v.to0BackoffMaxSeconds < v.to0BackoffSeconds) {
     problems.push('FDO_OWNER_TO0_BACKOFF_MAX_SECONDS must be at least FDO_OWNER_TO0_BACKOFF_SECONDS');
   }
+  if (v.to2TokenPreviousSecrets !== null && v.to2TokenSecret === null) {
+    problems.push(
+      'FDO_OWNER_TO2_TOKEN_PREVIOUS_SECRETS needs FDO_OWNER_TO2_TOKEN_SECRET (the secret that seals new tokens)',
+    );
+  }
+  const to2TokenSecrets = [...(v.to2TokenSecret ?? []), ...(v.to2TokenPreviousSecrets ?? [])];
   const dataDir = o.dataDir ?? v.dataDir;
   const derived = (key: 'databaseUrl' | 'keysDir', fallback: string) =>
     sources[key] === 'default' ? fallback : v[key];
@@ -328,6 +349,7 @@ export function loadConfig(env: Env = process.env, o: ConfigOverrides = {}): Own
       sessionTtlSeconds: v.to2SessionTtlSeconds,
       ...to2Overrides,
     },
+    to2TokenSecrets: to2TokenSecrets.length === 0 ? null : to2TokenSecrets,
     logger: v.logLevel !== 'silent',
     logLevel: v.logLevel,
     logFormat: v.logFormat,

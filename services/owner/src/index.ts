@@ -22,6 +22,7 @@ export { DEVICE_STATES, VoucherStore, type DeviceState, type NewVoucher, type Vo
 export { To0Scheduler, type RoundResult } from './to0/scheduler.js';
 export { VoucherImporter, type ImportResult, type ImportSummary } from './import/importer.js';
 export { pemBlocksOf, type PemItem } from './import/pem-stream.js';
+export { to2TokenSealer } from './to2/tokens.js';
 export { runOwnerCli, USAGE, type CliIo } from './cli.js';
 export { parseProfiles, PROFILE_KINDS, type CredentialProfile, type ProfileKind } from './profiles/definitions.js';
 export { loadIssuingCa, type IssuingCa } from './profiles/issuing-ca.js';

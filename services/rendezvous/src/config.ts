@@ -9,12 +9,10 @@ import {
   ConfigError,
   defineConfig,
   FDO_MAX_MESSAGE_SIZE,
-  InvalidValue,
   kinds,
   loadSettings,
   loggingSettings,
   setting,
-  type RawValue,
   type MetricsAccess,
   tlsConfigOf,
   type TlsConfig,
@@ -67,24 +65,7 @@ export interface RendezvousConfig {
 
 type Env = Record<string, string | undefined>;
 
-/** Sealing secrets: hex or base64, at least 32 bytes each, comma-separated (env) or an array (file). */
-function secretsOf({ value }: RawValue): Uint8Array[] {
-  const parts = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : [value];
-  return parts.map((part: unknown, i) => {
-    const s = typeof part === 'string' ? part.trim() : '';
-    const bytes = /^[0-9a-fA-F]+$/.test(s) ? Buffer.from(s, 'hex') : Buffer.from(s, 'base64');
-    if (bytes.length < 32) {
-      throw new InvalidValue(`has a secret (number ${i + 1}) of ${bytes.length} bytes; each needs 32 or more`);
-    }
-    return new Uint8Array(bytes);
-  });
-}
-
-const secrets = kinds.custom(
-  'hex or base64, at least 32 bytes each, comma-separated (e.g. `openssl rand -hex 32`)',
-  secretsOf,
-  (v) => `${v.length} secret(s)`,
-);
+const secrets = kinds.secrets();
 
 /** Every rendezvous setting: variable, file key, kind, default, meaning. */
 export const CONFIG_SCHEMA = defineConfig('rendezvous', 'FDO_RV_CONFIG', {

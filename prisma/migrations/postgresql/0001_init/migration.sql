@@ -142,15 +142,14 @@ CREATE TABLE "owner_rv_registration" (
 
 -- CreateTable
 CREATE TABLE "owner_to2_session" (
-    "token_sha256" TEXT NOT NULL,
+    "id" TEXT NOT NULL,
     "guid" TEXT NOT NULL,
     "version" INTEGER NOT NULL,
-    "step" TEXT NOT NULL,
-    "session" TEXT NOT NULL,
+    "state" BYTEA,
     "created_at" TIMESTAMP(3) NOT NULL,
     "expires_at" TIMESTAMP(3) NOT NULL,
 
-    CONSTRAINT "owner_to2_session_pkey" PRIMARY KEY ("token_sha256")
+    CONSTRAINT "owner_to2_session_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable

@@ -130,11 +130,10 @@ CREATE TABLE "owner_rv_registration" (
 
 -- CreateTable
 CREATE TABLE "owner_to2_session" (
-    "token_sha256" TEXT NOT NULL PRIMARY KEY,
+    "id" TEXT NOT NULL PRIMARY KEY,
     "guid" TEXT NOT NULL,
     "version" INTEGER NOT NULL,
-    "step" TEXT NOT NULL,
-    "session" TEXT NOT NULL,
+    "state" BLOB,
     "created_at" DATETIME NOT NULL,
     "expires_at" DATETIME NOT NULL
 );

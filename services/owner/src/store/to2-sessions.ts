@@ -1,63 +1,58 @@
 /**
- * TO2 sessions between messages (FDO 1.1 §5.5) in the database, so that any owner instance can answer any
- * message of a session. One statement per message, on the bare driver (`db.sql`): through Prisma, the
- * session load and save cost most of a TO2 message's CPU. A row is keyed by the SHA-256 of its token
- * (a bearer secret, never stored) and advanced with a conditional UPDATE on its version: of two
- * instances answering the same message, exactly one wins. Ended sessions are deleted at once,
- * abandoned ones by {@link purge}.
+ * The fences of live TO2 sessions (FDO 1.1 §5.5; the protocol's `To2SessionFence`): one row per
+ * session with the version its next token must carry. The session state rides in the sealed token, so
+ * each message costs one conditional write here and no read; a state too large for a token is kept in
+ * the row and returned by that same write. On the bare driver (`db.sql`): through Prisma the session
+ * load and save cost most of a TO2 message's CPU. Ended sessions are deleted at once, abandoned ones by
+ * {@link purge}.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import type { To2SessionFence } from '@fdo/protocol';
 import type { SqlDriver } from '@fdo/storage';
 
-/** A stored session: the protocol's session JSON text and its version. */
-export interface StoredTo2Session {
-  json: string;
-  version: number;
-}
+export class To2SessionStore implements To2SessionFence {
+  constructor(
+    private readonly sql: SqlDriver,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-const tokenSha256 = (token: string): string => createHash('sha256').update(token).digest('hex');
-
-export class To2SessionStore {
-  constructor(private readonly sql: SqlDriver) {}
-
-  /** Stores a new session (version 1) and returns its token: 128 random bits, base64url. */
-  async create(guid: string, step: string, json: string, now: Date, expiresAt: Date): Promise<string> {
-    const token = randomBytes(16).toString('base64url');
+  async open(id: string, guid: string, expiresAt: Date, state: Uint8Array | null): Promise<void> {
     await this.sql.execute(
-      `INSERT INTO "owner_to2_session" ("token_sha256", "guid", "version", "step", "session", "created_at", "expires_at")
-       VALUES ($1, $2, 1, $3, $4, $5, $6)`,
-      [tokenSha256(token), guid, step, json, now, expiresAt],
+      `INSERT INTO "owner_to2_session" ("id", "guid", "version", "state", "created_at", "expires_at")
+       VALUES ($1, $2, 1, $3, $4, $5)`,
+      [id, guid, state, new Date(this.now()), expiresAt],
     );
-    return token;
   }
 
-  async load(token: string): Promise<StoredTo2Session | null> {
-    const [row] = await this.sql.query<{ session: string; version: number }>(
-      `SELECT "session", "version" FROM "owner_to2_session" WHERE "token_sha256" = $1`,
-      [tokenSha256(token)],
-    );
-    return row === undefined ? null : { json: row.session, version: Number(row.version) };
+  async claim(
+    id: string,
+    version: number,
+    expiresAt: Date,
+    ending: boolean,
+  ): Promise<{ state: Uint8Array | null } | undefined> {
+    const [row] = ending
+      ? await this.sql.query<{ state: Uint8Array | null }>(
+          `DELETE FROM "owner_to2_session" WHERE "id" = $1 AND "version" = $2 RETURNING "state"`,
+          [id, version],
+        )
+      : await this.sql.query<{ state: Uint8Array | null }>(
+          `UPDATE "owner_to2_session" SET "version" = $1, "expires_at" = $2
+           WHERE "id" = $3 AND "version" = $4 RETURNING "state"`,
+          [version + 1, expiresAt, id, version],
+        );
+    if (row === undefined) return undefined;
+    return { state: row.state };
   }
 
-  /**
-   * Replaces the session if it is still at `expectedVersion`; false when another request advanced it.
-   * A session that ended (`done`, `failed`) is deleted instead: nothing can continue it and its tunnel
-   * keys have no further use.
-   */
-  async save(token: string, step: string, json: string, expectedVersion: number, expiresAt: Date): Promise<boolean> {
-    if (step === 'done' || step === 'failed') {
-      const count = await this.sql.execute(
-        `DELETE FROM "owner_to2_session" WHERE "token_sha256" = $1 AND "version" = $2`,
-        [tokenSha256(token), expectedVersion],
-      );
-      return count === 1;
-    }
-    const count = await this.sql.execute(
-      `UPDATE "owner_to2_session" SET "version" = $1, "step" = $2, "session" = $3, "expires_at" = $4
-       WHERE "token_sha256" = $5 AND "version" = $6`,
-      [expectedVersion + 1, step, json, expiresAt, tokenSha256(token), expectedVersion],
-    );
-    return count === 1;
+  async keep(id: string, version: number, state: Uint8Array): Promise<void> {
+    await this.sql.execute(`UPDATE "owner_to2_session" SET "state" = $1 WHERE "id" = $2 AND "version" = $3`, [
+      state,
+      id,
+      version,
+    ]);
+  }
+
+  async end(id: string): Promise<void> {
+    await this.sql.execute(`DELETE FROM "owner_to2_session" WHERE "id" = $1`, [id]);
   }
 
   /** Deletes sessions idle past their expiry; returns how many. */

@@ -1,7 +1,8 @@
 /**
  * The owner's TO2 state (FDO 1.1 §5.5) over its database: the protocol's `To2OwnerState`, built on the
- * voucher, device-status and session stores. Sessions live in the database, so TO2 needs no sticky
- * sessions: any instance answers any message.
+ * voucher and device-status stores, with sessions in sealed tokens fenced in the database (the
+ * protocol's SealedTo2Sessions over To2SessionStore), so TO2 needs no sticky sessions: any instance
+ * answers any message, and each message costs one conditional write for its session.
  *
  * After TO2 the device holds a replacement credential; the voucher for its next onboarding is the
  * replacement voucher (header with the new GUID, RV info and Owner2Key, the device's new HMAC, no
@@ -21,7 +22,8 @@ import {
   publicKeyOf,
   type CryptoProvider,
   type Guid,
-  type LoadedSession,
+  type ClaimedSession,
+  type SealedTo2Sessions,
   type To2OwnerSession,
   type To2OwnerState,
   type To2Outcome,
@@ -31,14 +33,13 @@ import { fingerprint } from '@fdo/protocol/x509';
 import type { FastifyBaseLogger } from 'fastify';
 import type { OwnerKeys } from '../keys.js';
 import type { DeviceFacts, DeviceStatusStore } from '../store/device-status.js';
-import type { To2SessionStore } from '../store/to2-sessions.js';
 import { onboardingRecord } from './outcomes.js';
 import type { VoucherStore } from '../store/vouchers.js';
 
 export interface OwnerTo2StateOptions {
   vouchers: VoucherStore;
   devices: DeviceStatusStore;
-  sessions: To2SessionStore;
+  sessions: SealedTo2Sessions;
   keys: OwnerKeys;
   log: FastifyBaseLogger;
   crypto?: CryptoProvider;
@@ -84,33 +85,17 @@ export class OwnerTo2State implements To2OwnerState {
   }
 
   async createSession(session: To2OwnerSession): Promise<string> {
-    const guid = formatGuid(fromHex(session.guid));
-    const now = this.#now();
-    const token = await this.#o.sessions.create(
-      guid,
-      String(session.step),
-      JSON.stringify(session),
-      new Date(now),
-      new Date(session.expiresAt),
-    );
-    await this.#o.devices.to2Started(guid);
+    const token = await this.#o.sessions.create(session);
+    await this.#o.devices.to2Started(formatGuid(fromHex(session.guid)));
     return token;
   }
 
-  async loadSession(token: string): Promise<LoadedSession | null> {
-    const stored = await this.#o.sessions.load(token);
-    if (stored === null) return null;
-    return { session: JSON.parse(stored.json) as To2OwnerSession, version: stored.version };
+  claimSession(token: string): Promise<ClaimedSession | null> {
+    return this.#o.sessions.claim(token);
   }
 
-  saveSession(token: string, session: To2OwnerSession, expectedVersion: number): Promise<boolean> {
-    return this.#o.sessions.save(
-      token,
-      String(session.step),
-      JSON.stringify(session),
-      expectedVersion,
-      new Date(session.expiresAt),
-    );
+  saveSession(claimed: ClaimedSession, session: To2OwnerSession): Promise<string | null> {
+    return this.#o.sessions.save(claimed, session);
   }
 
   async completeOnboarding(guid: Guid, outcome: To2Outcome): Promise<void> {

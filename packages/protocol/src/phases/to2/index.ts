@@ -9,7 +9,7 @@ export { answerTO2DeviceServiceInfoReady } from './service-info-ready.js';
 export { answerTO2DeviceServiceInfo, TUNNEL_OVERHEAD } from './service-info.js';
 export { TO2_REQUEST_TYPES, to2Responder, type To2ResponderOptions } from './responder.js';
 export type {
-  LoadedSession,
+  ClaimedSession,
   StoredReplacement,
   To2OwnerSession,
   To2OwnerState,
@@ -17,3 +17,11 @@ export type {
   To2Step,
   To2VoucherRecord,
 } from './state.js';
+export {
+  MAX_TOKEN_STATE,
+  openTo2Token,
+  SealedTo2Sessions,
+  type SealedTo2SessionsOptions,
+  type To2SessionFence,
+  type To2TokenContents,
+} from './sessions.js';

@@ -1,11 +1,11 @@
 /**
  * TO2, owner role (FDO 1.1 §5.5): dispatches messages 60–70 and the device's error message (255).
  *
- * Stateless between messages: each message loads the session by its token, checks that it is the
- * message the session expects next (anything else, a replay included, is error 101), and saves the
- * session under optimistic versioning, so any instance may answer any message and two instances
- * cannot both advance one session. A refused message after HelloDevice ends the session: it is
- * marked failed and `failOnboarding` records the step and the reason.
+ * Stateless between messages: each message claims the session its token names (a token whose message
+ * was answered already, a replay, or of an ended session is error 1), checks that it is the message the
+ * session expects next (anything else is error 101), and saves the session, which gives the token for
+ * the next message. Any instance may answer any message, and no message is answered twice. A refused
+ * message after HelloDevice ends the session and `failOnboarding` records the step and the reason.
  */
 import type { CryptoProvider } from '../../crypto/provider.js';
 import { FdoError, InvalidMessageError, InvalidTokenError, MessageBodyError } from '../../errors.js';
@@ -21,7 +21,7 @@ import { answerTO2GetOVNextEntry } from './ov-next-entry.js';
 import { answerTO2ProveDevice } from './prove-device.js';
 import { answerTO2DeviceServiceInfoReady } from './service-info-ready.js';
 import { answerTO2DeviceServiceInfo } from './service-info.js';
-import type { Clock, LoadedSession, Responder, ResponderResponse, To2OwnerSession, To2OwnerState } from './state.js';
+import type { ClaimedSession, Clock, Responder, ResponderResponse, To2OwnerSession, To2OwnerState } from './state.js';
 
 /** The messages a TO2 owner server answers (255: a device reporting why it stopped). */
 export const TO2_REQUEST_TYPES: readonly number[] = [
@@ -72,9 +72,9 @@ export function to2Responder(options: To2ResponderOptions): Responder {
     if (!TO2_REQUEST_TYPES.includes(msgType)) {
       throw new InvalidMessageError(`message ${msgType} is not a TO2 request`, { prevMsgType: msgType });
     }
-    const loaded = await load(ctx, token, msgType);
-    if (msgType === MsgType.Error) return deviceError(ctx, token!, loaded, body);
-    return advance(ctx, token!, loaded, msgType, body);
+    const claimed = await claim(ctx, token, msgType);
+    if (msgType === MsgType.Error) return deviceError(ctx, claimed, body);
+    return advance(ctx, claimed, msgType, body);
   };
 }
 
@@ -87,37 +87,43 @@ async function tooLarge(ctx: To2Context, token: string | undefined, msgType: num
     `message of ${size} bytes is larger than the maxOwnerMessageSize of ${ctx.maxOwnerMessageSize}`,
     { prevMsgType: msgType },
   );
-  const loaded = token === undefined ? null : await ctx.state.loadSession(token);
-  if (loaded !== null && typeof loaded.session.step === 'number') await fail(ctx, token!, loaded, msgType, err);
+  const claimed = token === undefined ? null : await ctx.state.claimSession(token);
+  if (claimed !== null && typeof claimed.session.step === 'number') await fail(ctx, claimed, msgType, err);
   throw err;
 }
 
-async function load(ctx: To2Context, token: string | undefined, msgType: number): Promise<LoadedSession> {
+async function claim(ctx: To2Context, token: string | undefined, msgType: number): Promise<ClaimedSession> {
   if (token === undefined) {
     throw new InvalidTokenError(`no session token (Authorization: Bearer …); ${restart}`, { prevMsgType: msgType });
   }
-  const loaded = await ctx.state.loadSession(token);
-  if (loaded === null) throw new InvalidTokenError(`unknown TO2 session token; ${restart}`, { prevMsgType: msgType });
-  const s = loaded.session;
+  const claimed = await ctx.state.claimSession(token);
+  if (claimed === null) {
+    throw new InvalidTokenError(
+      `unknown TO2 session token, or its message was answered already, or the session ended; ${restart}`,
+      { prevMsgType: msgType },
+    );
+  }
+  const s = claimed.session;
   if (s.step === 'done' || s.step === 'failed') {
     throw new InvalidTokenError(`this TO2 session has ${s.step === 'done' ? 'ended' : 'failed'}; ${restart}`, {
       prevMsgType: msgType,
     });
   }
   if (s.expiresAt <= ctx.now()) {
+    await ctx.state.saveSession(claimed, { ...s, step: 'failed' });
     throw new InvalidTokenError(`this TO2 session has expired; ${restart}`, { prevMsgType: msgType });
   }
-  return loaded;
+  return claimed;
 }
 
 async function advance(
   ctx: To2Context,
-  token: string,
-  loaded: LoadedSession,
+  claimed: ClaimedSession,
   msgType: number,
   body: Uint8Array,
 ): Promise<ResponderResponse> {
-  const s: To2OwnerSession = structuredClone(loaded.session);
+  // The handlers change the session as they go: a refusal must see the session as it was claimed.
+  const s: To2OwnerSession = structuredClone(claimed.session);
   let answer: To2Answer;
   try {
     if (msgType !== s.step) {
@@ -128,16 +134,13 @@ async function advance(
     }
     answer = await dispatch(ctx, s, msgType, body);
   } catch (err) {
-    await fail(ctx, token, loaded, msgType, err);
+    await fail(ctx, claimed, msgType, err);
     throw err;
   }
   s.expiresAt = ctx.now() + ctx.sessionTtlSeconds * 1000;
-  if (!(await ctx.state.saveSession(token, s, loaded.version))) {
-    throw new InvalidMessageError(`${messageName(msgType)} was already answered for this session (a replay?)`, {
-      prevMsgType: msgType,
-    });
-  }
-  return { ...answer, token, guid: guidOf(s) };
+  const next = await ctx.state.saveSession(claimed, s);
+  // After TO2.Done2 the session has ended: the transport sends no token.
+  return { ...answer, ...(next === null ? {} : { token: next }), guid: guidOf(s) };
 }
 
 async function dispatch(ctx: To2Context, s: To2OwnerSession, msgType: number, body: Uint8Array): Promise<To2Answer> {
@@ -155,28 +158,24 @@ async function dispatch(ctx: To2Context, s: To2OwnerSession, msgType: number, bo
   }
 }
 
-/** Marks the session failed (only if nobody advanced it meanwhile) and records why. */
-async function fail(ctx: To2Context, token: string, loaded: LoadedSession, msgType: number, err: unknown) {
+/** Ends the claimed session as failed and records why. */
+async function fail(ctx: To2Context, claimed: ClaimedSession, msgType: number, err: unknown) {
   const reason = err instanceof FdoError ? `error ${err.fdoCode}: ${err.message}` : 'internal error';
-  const failed: To2OwnerSession = { ...loaded.session, step: 'failed' };
-  if (await ctx.state.saveSession(token, failed, loaded.version)) {
-    await ctx.state.failOnboarding(bytes(loaded.session.guid), msgType, reason);
-  }
+  await ctx.state.saveSession(claimed, { ...claimed.session, step: 'failed' });
+  await ctx.state.failOnboarding(bytes(claimed.session.guid), msgType, reason);
 }
 
 /** The device stopped TO2 and says why (§3.7): record it and end the session. */
-async function deviceError(ctx: To2Context, token: string, loaded: LoadedSession, body: Uint8Array) {
+async function deviceError(ctx: To2Context, claimed: ClaimedSession, body: Uint8Array) {
   const em = decodeErrorMessage(body);
-  const failed: To2OwnerSession = { ...loaded.session, step: 'failed' };
-  if (await ctx.state.saveSession(token, failed, loaded.version)) {
-    await ctx.state.failOnboarding(
-      bytes(loaded.session.guid),
-      em.prevMsgType,
-      `the device refused ${messageName(em.prevMsgType)} with error ${em.code}: ${em.message}`,
-    );
-  }
+  await ctx.state.saveSession(claimed, { ...claimed.session, step: 'failed' });
+  await ctx.state.failOnboarding(
+    bytes(claimed.session.guid),
+    em.prevMsgType,
+    `the device refused ${messageName(em.prevMsgType)} with error ${em.code}: ${em.message}`,
+  );
   // Nothing follows an error message; echo it so the transport has a body to return.
-  return { msgType: MsgType.Error, body, guid: guidOf(loaded.session) };
+  return { msgType: MsgType.Error, body, guid: guidOf(claimed.session) };
 }
 
 /** The session's GUID, canonical, for the transport's session log and metrics. */

@@ -3,8 +3,9 @@
  * owner key, a session store, and two calls that record the outcome. The owner service implements
  * them over its database; tests implement them in memory.
  *
- * The session is plain JSON, loaded and saved once per message under optimistic versioning, so any
- * instance may answer any message and two instances cannot both advance one session.
+ * The session is plain JSON, claimed once per message and saved after it (sessions.ts keeps it in a
+ * sealed token with a version fence in the database), so any instance may answer any message and a
+ * message is answered at most once: a replay, or the same message racing on two instances, is refused.
  */
 import type { PrivateKeyDer } from '../../crypto/provider.js';
 import type { KexOwnerState } from '../../kex/exchange.js';
@@ -71,10 +72,11 @@ export interface To2OwnerSession {
   expiresAt: number;
 }
 
-export interface LoadedSession {
+/** A session claimed for one message by {@link To2OwnerState.claimSession}. */
+export interface ClaimedSession {
   session: To2OwnerSession;
   /** Opaque to the protocol; handed back to saveSession. */
-  version: number;
+  claim: unknown;
 }
 
 /** What the owner keeps for a device: its voucher, extended to one of its keys, and policy. */
@@ -114,12 +116,19 @@ export interface To2Outcome {
 export interface To2OwnerState {
   /** The voucher and owner key for a GUID, or null when this owner has none (error 6). */
   voucherFor(guid: Guid): Promise<To2VoucherRecord | null>;
-  /** Stores a new session and returns its token (an unguessable string). */
+  /** Stores a new session and returns the token for the device's next message (an unguessable string). */
   createSession(session: To2OwnerSession): Promise<string>;
-  /** The session for a token, or null when it does not exist. */
-  loadSession(token: string): Promise<LoadedSession | null>;
-  /** Saves when the stored version is still `expectedVersion`; false when another request advanced it. */
-  saveSession(token: string, session: To2OwnerSession, expectedVersion: number): Promise<boolean>;
+  /**
+   * Claims the session a token names, for one message. Null when the token is unknown, forged or
+   * expired, when its message was answered already (a replay, or the same message racing on another
+   * instance), or when the session has ended. Of two requests with one token, at most one claim wins.
+   */
+  claimSession(token: string): Promise<ClaimedSession | null>;
+  /**
+   * After a claim: keeps `session` and returns the token for the device's next message; a session
+   * that ended (`done`, `failed`) is removed and null returned.
+   */
+  saveSession(claimed: ClaimedSession, session: To2OwnerSession): Promise<string | null>;
   /** TO2.Done verified: store the replacement voucher and the facts; only then is Done2 sent. */
   completeOnboarding(guid: Guid, outcome: To2Outcome): Promise<void>;
   /** TO2 failed for this GUID at `step` (the message type being processed), with a readable reason. */

@@ -5,21 +5,57 @@
 import { toHex } from '../../../src/cbor/index.js';
 import { nodeCrypto } from '../../../src/crypto/index.js';
 import type { PrivateKeyDer } from '../../../src/crypto/provider.js';
-import type {
-  LoadedSession,
-  To2OwnerSession,
-  To2OwnerState,
-  To2Outcome,
-  To2VoucherRecord,
+import {
+  SealedTo2Sessions,
+  type ClaimedSession,
+  type To2OwnerSession,
+  type To2SessionFence,
+  type To2OwnerState,
+  type To2Outcome,
+  type To2VoucherRecord,
 } from '../../../src/phases/index.js';
 import type { OwnershipVoucher } from '../../../src/voucher/index.js';
+import { MemorySealer } from '../to0/fixtures.js';
 
-/** Sessions kept as JSON text (proving they serialise), versioned, with outcomes recorded. */
+/** Session fences in memory, with the semantics of the owner service's table. */
+export class MemoryFence implements To2SessionFence {
+  readonly rows = new Map<string, { guid: string; version: number; expiresAt: Date; state: Uint8Array | null }>();
+  async open(id: string, guid: string, expiresAt: Date, state: Uint8Array | null) {
+    this.rows.set(id, { guid, version: 1, expiresAt, state });
+  }
+  async claim(id: string, version: number, expiresAt: Date, ending: boolean) {
+    const row = this.rows.get(id);
+    if (row === undefined || row.version !== version) return undefined;
+    if (ending) this.rows.delete(id);
+    else Object.assign(row, { version: version + 1, expiresAt });
+    return { state: row.state };
+  }
+  async keep(id: string, version: number, state: Uint8Array) {
+    const row = this.rows.get(id);
+    if (row?.version === version) row.state = state;
+  }
+  async end(id: string) {
+    this.rows.delete(id);
+  }
+}
+
+/**
+ * The owner's TO2 state in memory: sessions in tokens with fences (the protocol's SealedTo2Sessions),
+ * outcomes recorded. `sessions` keeps the last state of every session, ended ones included, as JSON.
+ */
 export class MemoryOwner implements To2OwnerState {
   readonly vouchers = new Map<string, To2VoucherRecord>();
-  readonly sessions = new Map<string, { json: string; version: number }>();
+  readonly fence = new MemoryFence();
+  readonly sealer = new MemorySealer();
+  readonly sessions = new Map<string, { json: string }>();
   readonly completed: { guid: string; outcome: To2Outcome }[] = [];
   readonly failed: { guid: string; step: number; reason: string }[] = [];
+  readonly #sealed = new SealedTo2Sessions({
+    sealer: this.sealer,
+    fence: this.fence,
+    crypto: nodeCrypto,
+    ttlSeconds: 300,
+  });
 
   add(voucher: OwnershipVoucher, ownerKey: PrivateKeyDer, extra: Partial<To2VoucherRecord> = {}): void {
     this.vouchers.set(toHex(voucher.guid), { voucher, ownerKey, ...extra });
@@ -28,19 +64,16 @@ export class MemoryOwner implements To2OwnerState {
     return this.vouchers.get(toHex(guid)) ?? null;
   }
   async createSession(session: To2OwnerSession) {
-    const token = toHex(nodeCrypto.randomBytes(16));
-    this.sessions.set(token, { json: JSON.stringify(session), version: 1 });
+    const token = await this.#sealed.create(session);
+    this.sessions.set(`${session.guid}/${session.startedAt}`, { json: JSON.stringify(session) });
     return token;
   }
-  async loadSession(token: string): Promise<LoadedSession | null> {
-    const s = this.sessions.get(token);
-    return s === undefined ? null : { session: JSON.parse(s.json) as To2OwnerSession, version: s.version };
+  claimSession(token: string): Promise<ClaimedSession | null> {
+    return this.#sealed.claim(token);
   }
-  async saveSession(token: string, session: To2OwnerSession, expectedVersion: number) {
-    const s = this.sessions.get(token);
-    if (s === undefined || s.version !== expectedVersion) return false;
-    this.sessions.set(token, { json: JSON.stringify(session), version: s.version + 1 });
-    return true;
+  async saveSession(claimed: ClaimedSession, session: To2OwnerSession) {
+    this.sessions.set(`${session.guid}/${session.startedAt}`, { json: JSON.stringify(session) });
+    return this.#sealed.save(claimed, session);
   }
   async completeOnboarding(guid: Uint8Array, outcome: To2Outcome) {
     this.completed.push({ guid: toHex(guid), outcome });
