@@ -250,12 +250,6 @@ CREATE INDEX "owner_rv_registration_rv_url_state_idx" ON "owner_rv_registration"
 CREATE UNIQUE INDEX "owner_rv_registration_voucher_id_rv_url_key" ON "owner_rv_registration"("voucher_id", "rv_url");
 
 -- CreateIndex
-CREATE INDEX "owner_to2_session_expires_at_idx" ON "owner_to2_session"("expires_at");
-
--- CreateIndex
-CREATE INDEX "owner_to2_session_guid_idx" ON "owner_to2_session"("guid");
-
--- CreateIndex
 CREATE INDEX "owner_certificate_voucher_id_revoked_at_idx" ON "owner_certificate"("voucher_id", "revoked_at");
 
 -- CreateIndex

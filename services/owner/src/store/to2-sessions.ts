@@ -6,7 +6,7 @@
  * load and save cost most of a TO2 message's CPU. Ended sessions are deleted at once, abandoned ones by
  * {@link purge}.
  */
-import type { To2SessionFence } from '@fdo/protocol';
+import type { FenceClaim, To2SessionFence } from '@fdo/protocol';
 import type { SqlDriver } from '@fdo/storage';
 
 export class To2SessionStore implements To2SessionFence {
@@ -26,21 +26,26 @@ export class To2SessionStore implements To2SessionFence {
   async claim(
     id: string,
     version: number,
+    how: FenceClaim,
     expiresAt: Date,
-    ending: boolean,
   ): Promise<{ state: Uint8Array | null } | undefined> {
-    const [row] = ending
-      ? await this.sql.query<{ state: Uint8Array | null }>(
-          `DELETE FROM "owner_to2_session" WHERE "id" = $1 AND "version" = $2 RETURNING "state"`,
-          [id, version],
-        )
-      : await this.sql.query<{ state: Uint8Array | null }>(
-          `UPDATE "owner_to2_session" SET "version" = $1, "expires_at" = $2
-           WHERE "id" = $3 AND "version" = $4 RETURNING "state"`,
-          [version + 1, expiresAt, id, version],
-        );
-    if (row === undefined) return undefined;
-    return { state: row.state };
+    const [row] =
+      how === 'end'
+        ? await this.sql.query<{ state: Uint8Array | null }>(
+            `DELETE FROM "owner_to2_session" WHERE "id" = $1 AND "version" = $2 RETURNING "state"`,
+            [id, version],
+          )
+        : how === 'check'
+          ? await this.sql.query<{ state: Uint8Array | null }>(
+              `SELECT "state" FROM "owner_to2_session" WHERE "id" = $1 AND "version" = $2`,
+              [id, version],
+            )
+          : await this.sql.query<{ state: Uint8Array | null }>(
+              `UPDATE "owner_to2_session" SET "version" = $1, "expires_at" = $2
+               WHERE "id" = $3 AND "version" = $4 RETURNING "state"`,
+              [version + 1, expiresAt, id, version],
+            );
+    return row === undefined ? undefined : { state: row.state };
   }
 
   async keep(id: string, version: number, state: Uint8Array): Promise<void> {

@@ -21,6 +21,7 @@ export {
   MAX_TOKEN_STATE,
   openTo2Token,
   SealedTo2Sessions,
+  type FenceClaim,
   type SealedTo2SessionsOptions,
   type To2SessionFence,
   type To2TokenContents,

@@ -6,7 +6,8 @@
  * What the token cannot do alone is refuse a token used twice: the database keeps a fence per session,
  * its id and version. A claim moves the fence from the token's version to the next in one conditional
  * write (one round trip, no read), so a replayed or raced message, or a token of an ended session,
- * finds the fence moved or gone. A session whose state outgrows a request header (integrators' module
+ * finds the fence moved or gone. TO2.GetOVNextEntry changes nothing but the entry counter its token
+ * carries, so its claim only reads the fence: a repeated one is answered again, harmlessly. A session whose state outgrows a request header (integrators' module
  * state) keeps it in the fence's row instead, and the claim returns it with the same write.
  *
  * ```
@@ -26,21 +27,25 @@ export interface To2SessionFence {
   /** Records session `id` of device `guid` at version 1, with its state when the token cannot carry it. */
   open(id: string, guid: string, expiresAt: Date, state: Uint8Array | null): Promise<void>;
   /**
-   * Moves session `id` from `version` to `version + 1`, or removes it when `ending`, in one write.
-   * Returns the state kept with it (null when its tokens carry it), or undefined when the session is
-   * not at `version`: its message was answered already, it ended, or it never existed.
+   * Claims session `id` at `version` in one statement: `advance` moves it to `version + 1` (and its
+   * expiry), `end` removes it, `check` only reads it. Returns the state kept with it (null when its
+   * tokens carry it), or undefined when the session is not at `version`: its message was answered
+   * already, it ended, or it never existed.
    */
   claim(
     id: string,
     version: number,
+    how: FenceClaim,
     expiresAt: Date,
-    ending: boolean,
   ): Promise<{ state: Uint8Array | null } | undefined>;
   /** Keeps the state of session `id`, now at `version`, when its next token cannot carry it. */
   keep(id: string, version: number, state: Uint8Array): Promise<void>;
   /** Removes session `id`: none of its tokens is claimed again. */
   end(id: string): Promise<void>;
 }
+
+/** How a claim treats the fence: move it on, remove it (the last message), or only check it. */
+export type FenceClaim = 'advance' | 'end' | 'check';
 
 /**
  * The longest session JSON a token carries (characters): its token stays near 8 KiB, half of what HTTP
@@ -124,16 +129,17 @@ export class SealedTo2Sessions {
     }
     const { id, version } = contents;
     // TO2.Done is the last message: its claim removes the fence, so the session ends however it goes.
-    const ending = contents.session?.step === MsgType.TO2Done;
+    const step = contents.session?.step;
+    const how: FenceClaim = step === MsgType.TO2Done ? 'end' : step === MsgType.TO2GetOVNextEntry ? 'check' : 'advance';
     const expiresAt = new Date(this.#now() + this.#o.ttlSeconds * 1000);
-    const held = await this.#o.fence.claim(id, version, expiresAt, ending);
+    const held = await this.#o.fence.claim(id, version, how, expiresAt);
     if (held === undefined) return null;
     let session = contents.session;
     if (session === null) {
       if (held.state === null) return null;
       session = JSON.parse(new TextDecoder().decode(held.state)) as To2OwnerSession;
     }
-    const claim: Claim = { id, version: version + 1, ended: ending };
+    const claim: Claim = { id, version: how === 'advance' ? version + 1 : version, ended: how === 'end' };
     return { session, claim };
   }
 

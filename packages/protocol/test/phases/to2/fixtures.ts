@@ -8,6 +8,7 @@ import type { PrivateKeyDer } from '../../../src/crypto/provider.js';
 import {
   SealedTo2Sessions,
   type ClaimedSession,
+  type FenceClaim,
   type To2OwnerSession,
   type To2SessionFence,
   type To2OwnerState,
@@ -23,11 +24,11 @@ export class MemoryFence implements To2SessionFence {
   async open(id: string, guid: string, expiresAt: Date, state: Uint8Array | null) {
     this.rows.set(id, { guid, version: 1, expiresAt, state });
   }
-  async claim(id: string, version: number, expiresAt: Date, ending: boolean) {
+  async claim(id: string, version: number, how: FenceClaim, expiresAt: Date) {
     const row = this.rows.get(id);
     if (row === undefined || row.version !== version) return undefined;
-    if (ending) this.rows.delete(id);
-    else Object.assign(row, { version: version + 1, expiresAt });
+    if (how === 'end') this.rows.delete(id);
+    if (how === 'advance') Object.assign(row, { version: version + 1, expiresAt });
     return { state: row.state };
   }
   async keep(id: string, version: number, state: Uint8Array) {

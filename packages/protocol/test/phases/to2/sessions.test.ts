@@ -54,21 +54,37 @@ function sessions() {
 
 t.test('each token is claimed once; the next message needs the token that answered the last', async (t) => {
   const { fence, sealer, sessions: s } = sessions();
-  const first = await s.create(session(62));
+  const first = await s.create(session(64));
   const opened = openTo2Token(sealer, first);
   t.equal(opened.version, 1);
-  t.equal(opened.session?.step, 62, 'the state rides in the token');
+  t.equal(opened.session?.step, 64, 'the state rides in the token');
   t.equal(fence.rows.get(opened.id)?.state, null, 'and not in the row');
 
   const claimed = await s.claim(first);
   t.ok(claimed, 'claimed');
   t.equal(await s.claim(first), null, 'the same token again (a replay, or a racing instance): refused');
-  const next = await s.save(claimed!, { ...claimed!.session, step: 64, nextEntry: 1 });
+  const next = await s.save(claimed!, { ...claimed!.session, step: 66 });
   t.type(next, 'string');
   t.equal(openTo2Token(sealer, next!).version, 2);
   const again = await s.claim(next!);
-  t.equal(again?.session.step, 64, 'the saved state comes back');
+  t.equal(again?.session.step, 66, 'the saved state comes back');
   t.equal(await s.claim(first), null, 'an older token stays refused');
+});
+
+t.test('TO2.GetOVNextEntry only checks the fence: it changes nothing but the counter in its token', async (t) => {
+  const { fence, sealer, sessions: s } = sessions();
+  const token = await s.create(session(62));
+  const { id } = openTo2Token(sealer, token);
+  const a = await s.claim(token);
+  const b = await s.claim(token);
+  t.ok(a && b, 'a repeated GetOVNextEntry is answered again');
+  t.equal(fence.rows.get(id)?.version, 1, 'the fence did not move');
+  const next = await s.save(a!, { ...a!.session, step: 64, nextEntry: 1 });
+  t.equal(openTo2Token(sealer, next!).version, 1, 'the next token carries the same version');
+  t.ok(await s.claim(next!), 'and is claimed');
+  t.equal(await s.claim(token), null, 'after which the GetOVNextEntry token is spent');
+  await fence.end(id);
+  t.equal(await s.claim(next!), null, 'an ended session refuses every token');
 });
 
 t.test('an ended session: its tokens are refused and its fence is gone', async (t) => {
