@@ -9,6 +9,7 @@ import {
   publicKeyInfo,
   publicKeyObject,
   storedKeyInfo,
+  type KeyInfo,
   type KeyKind,
 } from '../../src/crypto/index.js';
 
@@ -22,12 +23,12 @@ const derError = (spki: Uint8Array): string => {
 };
 
 t.test('every key kind: the same key as a DER parse gives, and the same facts about it', async (t) => {
-  const expected = {
+  const expected: Partial<Record<KeyKind, KeyInfo>> = {
     ec256: { kind: 'ec', curve: 'P-256' },
     ec384: { kind: 'ec', curve: 'P-384' },
     rsa2048: { kind: 'rsa', bits: 2048 },
   };
-  for (const kind of ['ec256', 'ec384', 'rsa2048'] as KeyKind[]) {
+  for (const kind of ['ec256', 'ec384', 'rsa2048'] as const) {
     const { privateKey, publicKey } = generateKeyPair(kind);
     const object = publicKeyObject({ spki: new Uint8Array(publicKey.spki) });
     const byDer = createPublicKey({ key: Buffer.from(publicKey.spki), format: 'der', type: 'spki' });
