@@ -6,7 +6,7 @@
  * the database can serve a device's DI.SetHMAC, the token is useless to someone who reads the
  * database, and a session is spent exactly once (deleted in the transaction that stores the voucher).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import {
   decode,
   encode,
@@ -93,7 +93,7 @@ export class ManufacturerDiState implements DiManufacturerState<MfgSession> {
         `DI.AppStart: vouchers ${tag === null ? 'without a tag' : `of tag "${tag}"`} go to customer owner keys, none of which is ${keyClass(session.header.publicKey)} like this device's key`,
       );
     }
-    const token = randomBytes(32).toString('base64url');
+    const token = Buffer.from(this.o.crypto.randomBytes(32)).toString('base64url');
     const now = Date.now();
     await this.o.store.createSession(
       sessionId(token),

@@ -32,17 +32,65 @@ export function generateKeyPair(kind: KeyKind): KeyPair {
   };
 }
 
+// SPKI prefixes for uncompressed EC points (RFC 5480): SEQUENCE { AlgorithmIdentifier, BIT STRING 04‖X‖Y }.
+const EC_SPKI_PREFIX: Record<Curve, Uint8Array> = {
+  'P-256': Uint8Array.from(Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex')),
+  'P-384': Uint8Array.from(Buffer.from('3076301006072a8648ce3d020106052b81040022036200', 'hex')),
+};
+const FIELD: Record<Curve, number> = { 'P-256': 32, 'P-384': 48 };
+const CURVES: readonly Curve[] = ['P-256', 'P-384'];
+
 const infoCache = new KeyCache<KeyInfo>();
 const publicKeyObjects = new KeyCache<KeyObject>();
+
+/**
+ * The curve of an EC key whose SPKI is the plain RFC 5480 form (named curve, uncompressed point), read
+ * from its bytes: the prefix, then 0x04 and the two coordinates. Undefined for any other SPKI. Says
+ * nothing of whether the point is on the curve.
+ */
+function plainEcCurve(spki: Uint8Array): Curve | undefined {
+  for (const curve of CURVES) {
+    const prefix = EC_SPKI_PREFIX[curve];
+    if (spki.length !== prefix.length + 1 + 2 * FIELD[curve] || spki[prefix.length] !== 4) continue;
+    let i = 0;
+    while (i < prefix.length && spki[i] === prefix[i]) i++;
+    if (i === prefix.length) return curve;
+  }
+  return undefined;
+}
+
+const base64url = (b: Uint8Array, from: number, to: number) =>
+  Buffer.from(b.buffer, b.byteOffset + from, to - from).toString('base64url');
+
+/**
+ * Parses a public key. A plain P-256 key is built from its coordinates (JWK, RFC 7518 §6.2.1), which
+ * node:crypto does in half the time of a DER parse, checking the point as strictly; and its key object
+ * answers `asymmetricKeyDetails` at once where a DER-parsed one takes as long again. Keys are parsed
+ * once per key but a device key arrives once per protocol run (CSR at DI, TO1.ProveToRV, TO2), so this
+ * is on the hot paths (issue 8). P-384 keys and everything else, or a point that fails, go through DER,
+ * whose error says what is wrong. (A P-384 key from JWK costs several times a DER parse.)
+ */
+function parsePublicKey(der: Uint8Array): KeyObject {
+  if (plainEcCurve(der) === 'P-256') {
+    const at = der.length - 64;
+    try {
+      return createPublicKey({
+        key: { kty: 'EC', crv: 'P-256', x: base64url(der, at, at + 32), y: base64url(der, at + 32, at + 64) },
+        format: 'jwk',
+      });
+    } catch {
+      // Not a point of the curve: DER parsing says so in its own words below.
+    }
+  }
+  return createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' });
+}
 
 /**
  * The node:crypto key object of a public key: parsed once per key (parsing costs more than a P-256
  * verification), shared by {@link publicKeyInfo} and the node:crypto provider.
  */
 export function publicKeyObject(key: PublicKeyDer): KeyObject {
-  return publicKeyObjects.get(key.spki, (der) =>
-    createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' }),
-  );
+  return publicKeyObjects.get(key.spki, parsePublicKey);
 }
 
 function infoOf(key: KeyObject): KeyInfo {
@@ -60,7 +108,21 @@ function infoOf(key: KeyObject): KeyInfo {
 
 /** Kind, curve or modulus size of a public key. Throws TypeError for DER that is not a supported key. */
 export function publicKeyInfo(key: PublicKeyDer): KeyInfo {
-  return infoCache.get(key.spki, () => infoOf(publicKeyObject(key)));
+  return infoCache.get(key.spki, (der) => {
+    const object = publicKeyObject(key); // parses, so validates, the key
+    const curve = plainEcCurve(der);
+    return curve === undefined ? infoOf(object) : { kind: 'ec', curve };
+  });
+}
+
+/**
+ * Kind and curve of a key known to be valid (e.g. stored after {@link publicKeyInfo} accepted it), read
+ * from its bytes for the plain EC forms without parsing it; other keys as {@link publicKeyInfo}.
+ * Whatever uses the key later (a signature check) still parses it.
+ */
+export function storedKeyInfo(key: PublicKeyDer): KeyInfo {
+  const curve = plainEcCurve(key.spki);
+  return curve === undefined ? publicKeyInfo(key) : { kind: 'ec', curve };
 }
 
 const privateKeyObjects = new KeyCache<KeyObject>(1024);
@@ -136,13 +198,6 @@ export function publicKeyFromPem(pem: string): PublicKeyDer {
 
 export const publicKeyToPem = (key: PublicKeyDer): string => toPem('PUBLIC KEY', key.spki);
 export const privateKeyToPem = (key: PrivateKeyDer): string => toPem('PRIVATE KEY', key.pkcs8);
-
-// SPKI prefixes for uncompressed EC points (RFC 5480): SEQUENCE { AlgorithmIdentifier, BIT STRING 04‖X‖Y }.
-const EC_SPKI_PREFIX: Record<Curve, Uint8Array> = {
-  'P-256': Uint8Array.from(Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex')),
-  'P-384': Uint8Array.from(Buffer.from('3076301006072a8648ce3d020106052b81040022036200', 'hex')),
-};
-const FIELD: Record<Curve, number> = { 'P-256': 32, 'P-384': 48 };
 
 /** SPKI for an EC public point given as affine coordinates (COSE_Key EC2, RFC 8152 §13.1.1). */
 export function ecPublicKeyFromPoint(curve: Curve, x: Uint8Array, y: Uint8Array): PublicKeyDer {

@@ -15,6 +15,7 @@ import {
   privateDecrypt,
   publicEncrypt,
   randomBytes,
+  randomFillSync,
   sign as nodeSign,
   verify as nodeVerify,
   type ECDH,
@@ -107,10 +108,30 @@ function dhPair(group: 14 | 15, privateKey: Uint8Array): DhKeyPair {
   };
 }
 
+// Small random values (nonces, GUIDs, salts, IVs: several per protocol message) are cut from a pool filled
+// 4 KiB at a time: each call into OpenSSL's generator costs more than the bytes (issue 8). Each value is a
+// copy, handed out once; node:crypto's randomUUID pools the same way.
+const POOL_SIZE = 4096;
+const POOLED_MAX = 64;
+const pool = new Uint8Array(POOL_SIZE);
+let poolUsed = POOL_SIZE;
+
+function pooledRandomBytes(length: number): Uint8Array {
+  if (length > POOLED_MAX || !Number.isInteger(length) || length < 0) return u8(randomBytes(length));
+  if (poolUsed + length > POOL_SIZE) {
+    randomFillSync(pool);
+    poolUsed = 0;
+  }
+  const out = pool.slice(poolUsed, poolUsed + length);
+  pool.fill(0, poolUsed, poolUsed + length);
+  poolUsed += length;
+  return out;
+}
+
 export const nodeCrypto: CryptoProvider = {
   name: 'node',
 
-  randomBytes: (length) => u8(randomBytes(length)),
+  randomBytes: pooledRandomBytes,
 
   digest: (alg, data) => u8(createHash(nodeHash[alg]).update(data).digest()),
 

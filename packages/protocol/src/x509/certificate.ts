@@ -6,6 +6,7 @@ import { createHash, sign } from 'node:crypto';
 import { x509 } from './peculiar.js';
 import { certificateParts, derElement, spkiKeyBits } from '../crypto/der.js';
 import { privateKeyObject, publicKeyInfo, publicKeyOf, publicKeyOfCertificate } from '../crypto/keys.js';
+import { nodeCrypto } from '../crypto/node.js';
 import type { PrivateKeyDer, PublicKeyDer } from '../crypto/provider.js';
 import type { DistinguishedName } from './csr.js';
 import {
@@ -45,7 +46,7 @@ export interface IssueCertificateInput {
 
 /** A positive 127-bit random serial number, as hex (RFC 5280 §4.1.2.2: unique, at most 20 octets). */
 function randomSerial(): string {
-  const bytes = webCrypto.getRandomValues(new Uint8Array(16));
+  const bytes = nodeCrypto.randomBytes(16); // pooled: one per device certificate at DI
   bytes[0] = (bytes[0]! & 0x7f) | 0x01;
   return Buffer.from(bytes).toString('hex');
 }

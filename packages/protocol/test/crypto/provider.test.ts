@@ -105,6 +105,23 @@ for (const p of providers) {
     const a = p.randomBytes(32);
     t.equal(a.length, 32);
     t.not(toHex(a), toHex(p.randomBytes(32)));
+    // node's small values come from a pool: each is its own copy, handed out once, across refills.
+    const lengths = [1, 12, 16, 32, 63, 64, 65];
+    const values = Array.from({ length: 2000 }, (_, i) => p.randomBytes(lengths[i % lengths.length]!));
+    for (const v of values.filter((_, i) => i % 3 === 0)) v.fill(0); // a caller writing to its value
+    t.same(
+      values.map((v) => v.length),
+      values.map((_, i) => lengths[i % lengths.length]),
+      'the lengths asked for',
+    );
+    t.ok(
+      values.every((v) => v.byteOffset === 0 && v.buffer.byteLength === v.length),
+      'each its own copy, not a view into shared memory',
+    );
+    const fresh = Array.from({ length: 1000 }, () => toHex(p.randomBytes(16)));
+    t.equal(new Set(fresh).size, fresh.length, 'no value twice, across refills, after callers wrote to theirs');
+    t.equal(p.randomBytes(0).length, 0);
+    t.equal(p.randomBytes(5000).length, 5000);
   });
 
   t.test(`${p.name}: sign → verify for every algorithm, and every corruption fails`, async (t) => {

@@ -2,9 +2,10 @@
  * The manufacturer's storage over Prisma: DI sessions (between DI.AppStart and DI.SetHMAC) and the
  * vouchers DI makes. Prisma is imported nowhere else in the service.
  *
- * Query budget per DI: one insert at DI.AppStart; at DI.SetHMAC one read, then one transaction that
- * deletes the session and inserts the voucher. These three run on the bare driver (`db.sql`): through
- * Prisma they cost about a third of the manufacturer's CPU per DI (issue 8). The rest stays on Prisma.
+ * Query budget per DI: one insert at DI.AppStart; at DI.SetHMAC one read, then one write that deletes
+ * the session and inserts the voucher (one statement on PostgreSQL, a transaction on SQLite). These run
+ * on the bare driver (`db.sql`): through Prisma they cost about a third of the manufacturer's CPU per DI
+ * (issue 8). The rest stays on Prisma.
  */
 import { sqlDate, sqlExecute, type Prisma, type PrismaClient, type SqlDriver } from '@fdo/storage';
 
@@ -45,6 +46,9 @@ export interface VoucherFilter {
   /** Only vouchers the manufacturer still owns (no entries). */
   unextended?: boolean;
 }
+
+const VOUCHER_COLUMNS = `"guid", "serial_number", "device_info", "tag", "device_key_type", "device_cert_sha256",
+  "voucher", "entry_count", "owner_key_sha256", "created_at", "extended_at"`;
 
 const bytes = (b: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(b);
 
@@ -117,28 +121,42 @@ export class VoucherStore {
     };
   }
 
-  /** Ends the session and stores the voucher atomically; false (nothing written) when the session is gone or expired. */
+  /**
+   * Ends the session and stores the voucher atomically; false (nothing written) when the session is gone
+   * or expired. PostgreSQL: one statement, the insert fed by the delete (a data-modifying WITH), so one
+   * round trip instead of BEGIN, two statements and COMMIT on a checked-out client (issue 8); it commits
+   * or fails as a whole, as the transaction did. SQLite: a transaction (it has no DELETE in WITH), run
+   * synchronously in-process.
+   */
   async completeSession(id: string, now: Date, voucher: NewVoucher): Promise<boolean> {
+    const values = [
+      voucher.guid,
+      voucher.serialNumber,
+      voucher.deviceInfo,
+      voucher.tag,
+      voucher.deviceKeyType,
+      voucher.deviceCertSha256,
+      voucher.voucher,
+      voucher.entryCount,
+      voucher.ownerKeySha256,
+      now,
+      voucher.entryCount > 0 ? now : null,
+    ];
+    if (this.sql.provider === 'postgresql') {
+      const stored = await this.sql.execute(
+        `WITH "spent" AS (DELETE FROM "mfg_di_session" WHERE "id" = $1 AND "expires_at" > $2 RETURNING "id")
+         INSERT INTO "mfg_voucher" (${VOUCHER_COLUMNS})
+         SELECT $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM "spent"`,
+        [id, now, ...values],
+      );
+      return stored === 1;
+    }
     return this.sql.transaction(function* () {
       const count = yield* sqlExecute(`DELETE FROM "mfg_di_session" WHERE "id" = $1 AND "expires_at" > $2`, [id, now]);
       if (count !== 1) return false;
       yield* sqlExecute(
-        `INSERT INTO "mfg_voucher" ("guid", "serial_number", "device_info", "tag", "device_key_type",
-           "device_cert_sha256", "voucher", "entry_count", "owner_key_sha256", "created_at", "extended_at")
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-        [
-          voucher.guid,
-          voucher.serialNumber,
-          voucher.deviceInfo,
-          voucher.tag,
-          voucher.deviceKeyType,
-          voucher.deviceCertSha256,
-          voucher.voucher,
-          voucher.entryCount,
-          voucher.ownerKeySha256,
-          now,
-          voucher.entryCount > 0 ? now : null,
-        ],
+        `INSERT INTO "mfg_voucher" (${VOUCHER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        values,
       );
       return true;
     });

@@ -3,7 +3,7 @@
  * The device names its GUID and signature type; the rendezvous server looks the GUID up (one point
  * read: the whole of TO1's database work) and answers with a fresh NonceTO1Proof for the device to sign.
  */
-import { publicKeyInfo, type KeyInfo } from '../../crypto/keys.js';
+import { publicKeyInfo, storedKeyInfo, type KeyInfo } from '../../crypto/keys.js';
 import type { CryptoProvider, PublicKeyDer, SignatureAlg } from '../../crypto/provider.js';
 import { InvalidMessageError, ResourceNotFoundError } from '../../errors.js';
 import { MsgType } from '../../messages/message-types.js';
@@ -81,7 +81,8 @@ export async function answerTO1HelloRV(ctx: To1HelloRVContext, body: Uint8Array)
       prev,
     );
   }
-  const keyInfo = publicKeyInfo(record.deviceKey);
+  // Read from the key's bytes: TO0.OwnerSign checked the key before storing it, and ProveToRV parses it.
+  const keyInfo = storedKeyInfo(record.deviceKey);
   if (!fitsKey(eASigInfo.sgType, keyInfo)) {
     const key = keyInfo.kind === 'ec' ? `EC ${keyInfo.curve}` : `RSA ${keyInfo.bits}`;
     throw new InvalidMessageError(
