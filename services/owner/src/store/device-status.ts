@@ -171,6 +171,15 @@ const idByAnyGuid = (first: number) =>
 
 const EVENT_INSERT = `INSERT INTO "owner_device_event" ("guid", "at", "step", "outcome", "message") VALUES ($1, $2, $3, $4, $5)`;
 
+/**
+ * PostgreSQL: a report's UPDATE and its timeline event in one statement (a data-modifying WITH feeding
+ * {@link eventFrom} the device's current GUID): one round trip instead of BEGIN, two
+ * statements and COMMIT, and atomic as the transaction was. SQLite keeps the transaction (no UPDATE in
+ * WITH there; it runs synchronously in-process).
+ */
+const eventFrom = (guid: string, at: string) =>
+  `INSERT INTO "owner_device_event" ("guid", "at", "step", "outcome", "message") SELECT ${guid}, ${at}`;
+
 export class DeviceStatusStore {
   constructor(
     private readonly prisma: PrismaClient,
@@ -246,6 +255,24 @@ export class DeviceStatusStore {
    */
   async to2Started(guid: string): Promise<boolean> {
     const at = new Date(this.now());
+    const event = (current: string) =>
+      current === guid
+        ? 'TO2 started'
+        : `TO2 started (with its previous GUID ${guid}: it never stored the last replacement)`;
+    if (this.sql.provider === 'postgresql') {
+      const rows = await this.sql.query(
+        `WITH "row" AS (
+           UPDATE "owner_voucher" SET "state" = 'to2-started', "state_at" = $1, "to2_started_at" = $1,
+             "previous_guid" = CASE WHEN "guid" = $2 THEN NULL ELSE "previous_guid" END,
+             "previous_voucher" = CASE WHEN "guid" = $2 THEN NULL ELSE "previous_voucher" END
+           WHERE "id" = (SELECT "id" FROM "owner_voucher" WHERE "guid" = $2 OR "previous_guid" = $2 LIMIT 1)
+           RETURNING "guid")
+         ${eventFrom('"guid"', '$1')}, 'to2', 'info', CASE WHEN "guid" = $2 THEN $3 ELSE $4 END FROM "row"
+         RETURNING "guid"`,
+        [at, guid, event(guid), event('')],
+      );
+      return rows.length === 1;
+    }
     return this.sql.transaction(function* () {
       const [row] = yield* sqlQuery<{ guid: string }>(
         `UPDATE "owner_voucher" SET "state" = 'to2-started', "state_at" = $1, "to2_started_at" = $2,
@@ -256,8 +283,7 @@ export class DeviceStatusStore {
         [at, at, guid, guid, guid, guid],
       );
       if (row === undefined) return false;
-      const how = row.guid === guid ? '' : ` (with its previous GUID ${guid}: it never stored the last replacement)`;
-      yield* sqlExecute(EVENT_INSERT, [row.guid, at, 'to2', 'info', `TO2 started${how}`]);
+      yield* sqlExecute(EVENT_INSERT, [row.guid, at, 'to2', 'info', event(row.guid)]);
       return true;
     });
   }
@@ -282,6 +308,8 @@ export class DeviceStatusStore {
     record: OnboardingRecord = { serviceInfo: [], profile: null },
   ): Promise<OnboardedOutcome | null> {
     const at = new Date(this.now());
+    if (this.sql.provider === 'postgresql')
+      return this.#onboardedInOneStatement(guid, at, facts, replacement, summary, record);
     return this.sql.transaction(function* () {
       const [row] = yield* sqlQuery<{ id: number; guid: string; credential_reuse: unknown; to2_started_at: unknown }>(
         `SELECT "id", "guid", "credential_reuse", "to2_started_at" FROM "owner_voucher"
@@ -345,6 +373,81 @@ export class DeviceStatusStore {
     });
   }
 
+  /**
+   * PostgreSQL: {@link onboarded} as one statement (data-modifying WITHs: find the row, update it under
+   * the overlap condition, move the timeline, stop TO0, add the event), one round trip instead of
+   * seven. An overlapping session that lost reads the winner afterwards (rare).
+   */
+  async #onboardedInOneStatement(
+    guid: string,
+    at: Date,
+    facts: DeviceFacts,
+    replacement: Replacement | null,
+    summary: string,
+    record: OnboardingRecord,
+  ): Promise<OnboardedOutcome | null> {
+    const params: SqlValue[] = [guid, at, summary];
+    const p = (value: SqlValue) => `$${params.push(value)}`;
+    const set = [
+      `"state" = 'onboarded'`,
+      `"state_at" = $2`,
+      `"onboarded_at" = $2`,
+      `"failed_at" = NULL`,
+      `"failed_step" = NULL`,
+      `"failed_reason" = NULL`,
+      `"device_os" = ${p(facts.os ?? null)}`,
+      `"device_arch" = ${p(facts.arch ?? null)}`,
+      `"device_version" = ${p(facts.version ?? null)}`,
+      `"device_serial" = ${p(facts.serial ?? null)}`,
+      `"service_info" = ${p(JSON.stringify(record.serviceInfo))}`,
+      `"onboarded_profile" = ${p(record.profile)}`,
+    ];
+    if (replacement !== null) {
+      // The device presented its current GUID: that one (and its voucher) becomes the fallback.
+      // SET reads the row as it was, so these take the old GUID and voucher.
+      set.push(
+        `"previous_guid" = CASE WHEN v."guid" = $1 THEN v."guid" ELSE v."previous_guid" END`,
+        `"previous_voucher" = CASE WHEN v."guid" = $1 THEN v."voucher" ELSE v."previous_voucher" END`,
+        `"guid" = ${p(replacement.guid)}`,
+        `"voucher" = ${p(replacement.voucher)}`,
+        `"entry_count" = ${p(replacement.entryCount)}`,
+        `"owner_key_sha256" = ${p(replacement.ownerKeySha256)}`,
+      );
+    }
+    const since = record.sessionStartedAt ?? null;
+    const overlap = since === null ? '' : ` AND (v."onboarded_at" IS NULL OR v."onboarded_at" < ${p(since)})`;
+    const [row] = await this.sql.query<{ id: number | null; current: string | null; to2_started_at: unknown }>(
+      `WITH "found" AS (
+         SELECT "id", "guid", "credential_reuse" FROM "owner_voucher" WHERE "guid" = $1 OR "previous_guid" = $1 LIMIT 1),
+       "done" AS (
+         UPDATE "owner_voucher" v SET ${set.join(', ')}
+         FROM "found" f WHERE v."id" = f."id"${overlap}
+         RETURNING v."id", v."guid" AS "current", f."guid" AS "was", f."credential_reuse", v."to2_started_at"),
+       "moved" AS (
+         UPDATE "owner_device_event" e SET "guid" = d."current" FROM "done" d
+         WHERE e."guid" = d."was" AND d."current" <> d."was"),
+       "stopped" AS (
+         UPDATE "owner_rv_registration" r SET "state" = 'stopped' FROM "done" d
+         WHERE r."voucher_id" = d."id" AND NOT d."credential_reuse"),
+       "event" AS (${eventFrom('d."current"', '$2')}, 'to2', 'ok', $3 FROM "done" d)
+       SELECT f."id", d."current", d."to2_started_at" FROM "found" f LEFT JOIN "done" d ON true`,
+      params,
+    );
+    if (row === undefined) return null;
+    if (row.current === null) {
+      const [winner] = await this.sql.query<{ guid: string; onboarded_at: unknown }>(
+        `SELECT "guid", "onboarded_at" FROM "owner_voucher" WHERE "id" = $1`,
+        [row.id],
+      );
+      return { onboarded: false, guid: winner!.guid, supersededAt: sqlDate(winner!.onboarded_at) };
+    }
+    return {
+      onboarded: true,
+      guid: row.current,
+      to2StartedAt: row.to2_started_at == null ? null : sqlDate(row.to2_started_at),
+    };
+  }
+
   /** Assigns a credential profile (null: none, back to selectors); false when the device is unknown. */
   async assignProfile(guid: string, profile: string | null): Promise<boolean> {
     const row = await this.prisma.ownerVoucher.findFirst({ where: byAnyGuid(guid), select: { id: true, guid: true } });
@@ -380,6 +483,19 @@ export class DeviceStatusStore {
   /** TO2 failed at `step` (a message name, e.g. "TO2.ProveDevice") for `reason`. */
   async failed(guid: string, step: string, reason: string): Promise<boolean> {
     const at = new Date(this.now());
+    if (this.sql.provider === 'postgresql') {
+      const rows = await this.sql.query(
+        `WITH "row" AS (
+           UPDATE "owner_voucher" SET "state" = 'failed', "state_at" = $1, "failed_at" = $1, "failed_step" = $2,
+             "failed_reason" = $3
+           WHERE "id" = (SELECT "id" FROM "owner_voucher" WHERE "guid" = $4 OR "previous_guid" = $4 LIMIT 1)
+           RETURNING "guid")
+         ${eventFrom('"guid"', '$1')}, $2, 'error', $3 FROM "row"
+         RETURNING "guid"`,
+        [at, step, reason, guid],
+      );
+      return rows.length === 1;
+    }
     return this.sql.transaction(function* () {
       const [row] = yield* sqlQuery<{ guid: string }>(
         `UPDATE "owner_voucher" SET "state" = 'failed', "state_at" = $1, "failed_at" = $2, "failed_step" = $3,
