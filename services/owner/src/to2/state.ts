@@ -14,10 +14,10 @@ import {
   extendVoucher,
   formatGuid,
   fromHex,
-  InvalidMessageError,
   KeyCache,
   messageName,
   nodeCrypto,
+  OnboardingRefusedError,
   OwnershipVoucher,
   publicKeyOf,
   type CryptoProvider,
@@ -56,8 +56,6 @@ export class OwnerTo2State implements To2OwnerState {
   readonly #o: OwnerTo2StateOptions;
   readonly #crypto: CryptoProvider;
   readonly #now: () => number;
-  /** GUIDs whose TO2.Done this instance refused for an overlapping session (failOnboarding follows at once). */
-  readonly #refusedAsOverlapping = new Set<string>();
 
   constructor(options: OwnerTo2StateOptions) {
     this.#o = options;
@@ -131,13 +129,12 @@ export class OwnerTo2State implements To2OwnerState {
       const why =
         `the device onboarded at ${done.supersededAt.toISOString()} in another TO2 session that ran at the same time; ` +
         'this one is refused. If no device retried, two devices hold this credential (a clone)';
-      this.#refusedAsOverlapping.add(presented);
       await this.#o.devices.record(done.guid, 'TO2.Done', 'error', why);
       this.#o.log.warn(
         { guid: presented, currentGuid: done.guid, step: 'TO2.Done' },
         'TO2 refused: overlapping session',
       );
-      throw new InvalidMessageError(why);
+      throw new OnboardingRefusedError(why);
     }
     this.#o.log.info(
       {
@@ -154,9 +151,6 @@ export class OwnerTo2State implements To2OwnerState {
 
   async failOnboarding(guid: Guid, step: number, reason: string): Promise<void> {
     const text = formatGuid(guid);
-    // Refused for an overlapping session: the device's state is the winner's, and the refusal is on
-    // its timeline already.
-    if (this.#refusedAsOverlapping.delete(text)) return;
     await this.#o.devices.failed(text, messageName(step), reason);
     this.#o.log.warn({ guid: text, step: messageName(step), reason }, 'TO2 failed');
   }

@@ -8,6 +8,7 @@ export { answerTO2ProveDevice } from './prove-device.js';
 export { answerTO2DeviceServiceInfoReady } from './service-info-ready.js';
 export { answerTO2DeviceServiceInfo, TUNNEL_OVERHEAD } from './service-info.js';
 export { TO2_REQUEST_TYPES, to2Responder, type To2ResponderOptions } from './responder.js';
+export { OnboardingRefusedError } from './state.js';
 export type {
   ClaimedSession,
   StoredReplacement,

@@ -21,6 +21,7 @@ import { answerTO2GetOVNextEntry } from './ov-next-entry.js';
 import { answerTO2ProveDevice } from './prove-device.js';
 import { answerTO2DeviceServiceInfoReady } from './service-info-ready.js';
 import { answerTO2DeviceServiceInfo } from './service-info.js';
+import { OnboardingRefusedError } from './state.js';
 import type { ClaimedSession, Clock, Responder, ResponderResponse, To2OwnerSession, To2OwnerState } from './state.js';
 
 /** The messages a TO2 owner server answers (255: a device reporting why it stopped). */
@@ -122,8 +123,8 @@ async function advance(
   msgType: number,
   body: Uint8Array,
 ): Promise<ResponderResponse> {
-  // The handlers change the session as they go: a refusal must see the session as it was claimed.
-  const s: To2OwnerSession = structuredClone(claimed.session);
+  // The claimed session is this request's own (decoded from its token or row): the handlers advance it.
+  const s: To2OwnerSession = claimed.session;
   let answer: To2Answer;
   try {
     if (msgType !== s.step) {
@@ -158,10 +159,11 @@ async function dispatch(ctx: To2Context, s: To2OwnerSession, msgType: number, bo
   }
 }
 
-/** Ends the claimed session as failed and records why. */
+/** Ends the claimed session as failed and records why (unless the state refused it with its own record). */
 async function fail(ctx: To2Context, claimed: ClaimedSession, msgType: number, err: unknown) {
   const reason = err instanceof FdoError ? `error ${err.fdoCode}: ${err.message}` : 'internal error';
   await ctx.state.saveSession(claimed, { ...claimed.session, step: 'failed' });
+  if (err instanceof OnboardingRefusedError) return;
   await ctx.state.failOnboarding(bytes(claimed.session.guid), msgType, reason);
 }
 

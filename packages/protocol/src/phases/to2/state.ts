@@ -8,6 +8,7 @@
  * message is answered at most once: a replay, or the same message racing on two instances, is refused.
  */
 import type { PrivateKeyDer } from '../../crypto/provider.js';
+import { InvalidMessageError } from '../../errors.js';
 import type { KexOwnerState } from '../../kex/exchange.js';
 import type { OwnerServiceInfoState } from '../../serviceinfo/owner-driver.js';
 import type { DevmodFacts } from '../../serviceinfo/devmod.js';
@@ -113,6 +114,16 @@ export interface To2Outcome {
   sessionStartedAt: number | null;
 }
 
+/**
+ * Thrown by {@link To2OwnerState.completeOnboarding} when TO2.Done is refused for a reason the owner
+ * has recorded itself (another session of the device onboarded first: a retry race or a clone). The
+ * device gets error 101 with the message; the responder ends the session without `failOnboarding`,
+ * so the device's state stays the one the owner recorded.
+ */
+export class OnboardingRefusedError extends InvalidMessageError {
+  override name = 'OnboardingRefusedError';
+}
+
 export interface To2OwnerState {
   /** The voucher and owner key for a GUID, or null when this owner has none (error 6). */
   voucherFor(guid: Guid): Promise<To2VoucherRecord | null>;
@@ -129,7 +140,10 @@ export interface To2OwnerState {
    * that ended (`done`, `failed`) is removed and null returned.
    */
   saveSession(claimed: ClaimedSession, session: To2OwnerSession): Promise<string | null>;
-  /** TO2.Done verified: store the replacement voucher and the facts; only then is Done2 sent. */
+  /**
+   * TO2.Done verified: store the replacement voucher and the facts; only then is Done2 sent. Throws
+   * {@link OnboardingRefusedError} to refuse it with a reason already recorded.
+   */
   completeOnboarding(guid: Guid, outcome: To2Outcome): Promise<void>;
   /** TO2 failed for this GUID at `step` (the message type being processed), with a readable reason. */
   failOnboarding(guid: Guid, step: number, reason: string): Promise<void>;

@@ -4,6 +4,7 @@ import { nodeCrypto, type KeyKind } from '../../../src/crypto/index.js';
 import { ErrorCode } from '../../../src/errors.js';
 import {
   FdoPeerError,
+  OnboardingRefusedError,
   runTO2,
   to2Responder,
   type FdoTransport,
@@ -460,3 +461,23 @@ t.test('a replacement owner key and RV info chosen by the owner end up in the de
     ),
   );
 });
+
+t.test(
+  'TO2.Done refused by the owner with its own record (OnboardingRefusedError): error 101, no failOnboarding',
+  async (t) => {
+    const device = await makeDevice();
+    const store = new MemoryOwner();
+    store.add(device.voucher, device.ownerKey.privateKey);
+    store.completeOnboarding = async () => {
+      throw new OnboardingRefusedError('the device onboarded in another session that ran at the same time');
+    };
+    await refused(
+      t,
+      onboard(new LoopbackTransport(owner(store)), device),
+      ErrorCode.InvalidMessageError,
+      /another session/,
+    );
+    t.same(store.failed, [], 'the owner recorded the refusal itself');
+    t.equal(store.fence.rows.size, 0, 'the session ended');
+  },
+);
