@@ -19,6 +19,7 @@
  * whole body runs synchronously inside BEGIN IMMEDIATE … COMMIT, so it never holds the write lock
  * across an await (Prisma's connection, on the same thread, waits for that lock synchronously).
  */
+import { createHash } from 'node:crypto';
 import type BetterSqlite3Module from 'better-sqlite3';
 import pg from 'pg';
 
@@ -130,19 +131,35 @@ function rowBytes(row: SqlRow): SqlRow {
   return row;
 }
 
+/** Distinct statements kept prepared per connection; the platform's hot paths use a few dozen. */
+const MAX_PREPARED = 512;
+
 export function postgresDriver(url: string, poolSize: number): SqlDriver {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes });
+  // Named (prepared) statements: each connection parses and plans a statement once, then only binds
+  // and executes it. Parse and plan were a large share of PostgreSQL's CPU for the protocols' point
+  // statements (issue 8). Names come from the text, so one text is one statement on every connection.
+  const names = new Map<string, string>();
+  const statement = (text: string, params: readonly SqlValue[]): pg.QueryConfig => {
+    let name = names.get(text);
+    if (name === undefined && names.size < MAX_PREPARED) {
+      name = `fdo_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+      names.set(text, name);
+    }
+    const values = params.map(pgValue);
+    return name === undefined ? { text, values } : { name, text, values };
+  };
   // An idle client whose connection the server ends (restart, failover, pg_terminate_backend) is
   // dropped from the pool; without a listener its error would crash the process.
   pool.on('error', () => {});
   return {
     provider: 'postgresql',
     async query<T extends SqlRow>(sql: string, params: readonly SqlValue[] = []) {
-      const res = await pool.query(sql, params.map(pgValue));
+      const res = await pool.query(statement(sql, params));
       return res.rows.map(rowBytes) as T[];
     },
     async execute(sql, params = []) {
-      const res = await pool.query(sql, params.map(pgValue));
+      const res = await pool.query(statement(sql, params));
       return res.rowCount ?? 0;
     },
     async transaction<R>(body: SqlTransactionBody<R>): Promise<R> {
@@ -159,7 +176,7 @@ export function postgresDriver(url: string, poolSize: number): SqlDriver {
           let next = steps.next();
           while (!next.done) {
             const { kind, sql, params } = next.value;
-            const res = await client.query(sql, params.map(pgValue));
+            const res = await client.query(statement(sql, params));
             next = steps.next(kind === 'query' ? res.rows.map(rowBytes) : (res.rowCount ?? 0));
           }
           await client.query('COMMIT');
