@@ -299,6 +299,33 @@ onEachDatabase(t, 'ServiceInfo modules chosen by tag; ServiceInfo split to fit t
   t.equal(received.at(-1), 'end');
 });
 
+onEachDatabase(t, 'a voucher deleted or transferred during TO2 ends the session in flight', async (t, db) => {
+  const owner = await startOwner(t, { databaseUrl: db.url, keysDir, keyKinds: ['ec256'] });
+  const factory = await voucherFactory(keyOf('ec256').publicKey);
+  const buyer = generateKeyPair('ec256').publicKey;
+  for (const [what, act] of [
+    ['deleted', (guid: string) => owner.api('DELETE', `/vouchers/${guid}`)],
+    [
+      'transferred',
+      (guid: string) => owner.api('POST', `/vouchers/${guid}/extend`, { body: { ownerKey: publicKeyToPem(buyer) } }),
+    ],
+  ] as const) {
+    const device = factory.device();
+    const guid = await importDevice(t, owner, device);
+    // The session reads the voucher at HelloDevice and keeps it; changing the voucher ends the session.
+    const err = await peerError(
+      runTO2(
+        meddling(owner.url, async (msgType, body, send) => {
+          if (msgType === 64) t.ok([200, 204].includes((await act(guid)).status), `voucher ${what}`);
+          return send(msgType, body);
+        }),
+        { credential: device.credential, deviceKey: device.deviceKey.privateKey, devmod },
+      ),
+    );
+    t.match(err, { error: { code: 1 } }, `${what}: the next message finds no session (error 1)`);
+  }
+});
+
 /** The device's transport with a hook that may alter, add or reorder what it sends (an attacker or a broken device). */
 function meddling(
   url: string,

@@ -31,6 +31,10 @@ export interface NewVoucher {
   rvUrls: string[];
 }
 
+/** The GUIDs a device's TO2 sessions may have begun with: its GUID, and the one before its last TO2. */
+const sessionGuids = (guid: string, previousGuid: string | null): string[] =>
+  previousGuid === null ? [guid] : [guid, previousGuid];
+
 export type ImportOutcome = { result: 'imported' | 'duplicate' } | { result: 'rejected'; reason: string };
 
 export interface VoucherRow {
@@ -302,7 +306,10 @@ export class VoucherStore {
     now: Date,
   ): Promise<boolean> {
     return this.prisma.$transaction(async (tx) => {
-      const row = await tx.ownerVoucher.findUnique({ where: { guid }, select: { id: true, voucher: true } });
+      const row = await tx.ownerVoucher.findUnique({
+        where: { guid },
+        select: { id: true, voucher: true, previousGuid: true },
+      });
       if (row === null || !sameBytes(new Uint8Array(row.voucher), expected)) return false;
       const { count } = await tx.ownerVoucher.updateMany({
         where: { id: row.id, transferredAt: null },
@@ -319,7 +326,7 @@ export class VoucherStore {
       });
       if (count === 0) return false;
       await tx.ownerRvRegistration.updateMany({ where: { voucherId: row.id }, data: { state: 'stopped' } });
-      await tx.ownerTo2Session.deleteMany({ where: { guid } });
+      await tx.ownerTo2Session.deleteMany({ where: { guid: { in: sessionGuids(guid, row.previousGuid) } } });
       await tx.ownerDeviceEvent.create({
         data: {
           guid,
@@ -333,11 +340,14 @@ export class VoucherStore {
     });
   }
 
-  /** Removes the voucher, its tags, TO0 rows and timeline; false when there was none. */
+  /** Removes the voucher, its tags, TO0 rows, timeline and TO2 sessions; false when there was none. */
   async delete(guid: string): Promise<boolean> {
     return this.prisma.$transaction(async (tx) => {
-      const { count } = await tx.ownerVoucher.deleteMany({ where: { guid } });
-      if (count === 0) return false;
+      const row = await tx.ownerVoucher.findUnique({ where: { guid }, select: { previousGuid: true } });
+      if (row === null) return false;
+      await tx.ownerVoucher.delete({ where: { guid } });
+      // A session in flight keeps the voucher it started with (to2/state.ts): ending it is what stops it.
+      await tx.ownerTo2Session.deleteMany({ where: { guid: { in: sessionGuids(guid, row.previousGuid) } } });
       await tx.ownerDeviceEvent.deleteMany({ where: { guid } });
       return true;
     });

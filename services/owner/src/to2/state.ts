@@ -10,6 +10,7 @@
  * it can prove ownership again (TO2 after a device reset), register it at rendezvous (credential reuse
  * or resale) and extend it to a next owner.
  */
+import { randomBytes } from 'node:crypto';
 import {
   extendVoucher,
   formatGuid,
@@ -47,13 +48,18 @@ export interface OwnerTo2StateOptions {
 }
 
 /**
- * Vouchers decoded for TO2, by their stored bytes: each message of a session reads the voucher row
- * again (it may have been deleted or transferred meanwhile), but decodes it only once.
+ * Vouchers decoded for TO2, by their stored bytes: a session's later messages that reach another
+ * instance read the voucher row again, but decode it only once.
  */
 const decodedVouchers = new KeyCache<OwnershipVoucher>(1024);
 
+/** Voucher records kept for the later messages of sessions (about one per session in flight). */
+const READ_AT_HELLO_CAPACITY = 2048;
+
 export class OwnerTo2State implements To2OwnerState {
   readonly #o: OwnerTo2StateOptions;
+  /** Voucher records by their `readAs` name: what each session's HelloDevice read on this instance. */
+  readonly #readAtHello = new Map<string, To2VoucherRecord>();
   readonly #crypto: CryptoProvider;
   readonly #now: () => number;
 
@@ -63,7 +69,11 @@ export class OwnerTo2State implements To2OwnerState {
     this.#now = options.now ?? Date.now;
   }
 
-  async voucherFor(guid: Guid): Promise<To2VoucherRecord | null> {
+  async voucherFor(guid: Guid, readAs?: string): Promise<To2VoucherRecord | null> {
+    // Later messages of a session this instance began: the record read at its HelloDevice. Deleting or
+    // transferring the voucher removes the session's fence (store/vouchers.ts), so its next claim fails.
+    const known = readAs === undefined ? undefined : this.#readAtHello.get(readAs);
+    if (known !== undefined) return known;
     const text = formatGuid(guid);
     const found = await this.#o.vouchers.findForTo2(text);
     if (found === null) return null;
@@ -79,7 +89,23 @@ export class OwnerTo2State implements To2OwnerState {
       );
       return null;
     }
-    return { voucher, ownerKey: key.privateKey, tags: found.tags, credentialReuse: found.credentialReuse };
+    const record: To2VoucherRecord = {
+      voucher,
+      ownerKey: key.privateKey,
+      tags: found.tags,
+      credentialReuse: found.credentialReuse,
+      readAs: readAs ?? randomBytes(9).toString('base64url'),
+    };
+    this.#remember(record);
+    return record;
+  }
+
+  #remember(record: To2VoucherRecord): void {
+    if (this.#readAtHello.size >= READ_AT_HELLO_CAPACITY) {
+      const oldest = this.#readAtHello.keys().next().value;
+      if (oldest !== undefined) this.#readAtHello.delete(oldest);
+    }
+    this.#readAtHello.set(record.readAs!, record);
   }
 
   async createSession(session: To2OwnerSession): Promise<string> {

@@ -7,7 +7,7 @@ import type { CryptoProvider } from '../../crypto/provider.js';
 import { InternalServerError, InvalidMessageError, ResourceNotFoundError } from '../../errors.js';
 import type { OwnerServiceInfoModule } from '../../serviceinfo/module.js';
 import { createSessionCrypto, type SessionCrypto } from '../../session/session-crypto.js';
-import { formatGuid, type Guid } from '../../types/guid.js';
+import { formatGuid } from '../../types/guid.js';
 import type { Clock, To2OwnerSession, To2OwnerState, To2VoucherRecord } from './state.js';
 
 export interface To2Context {
@@ -32,9 +32,10 @@ export interface To2Answer {
 export const hex = toHex;
 export const bytes = fromHex;
 
-/** The voucher record of a session's GUID; it must still be there. */
-export async function recordOf(ctx: To2Context, guid: Guid, prevMsgType: number): Promise<To2VoucherRecord> {
-  const record = await ctx.state.voucherFor(guid);
+/** The voucher record of a session's GUID (as read at HelloDevice, where the state allows); it must still be there. */
+export async function recordOf(ctx: To2Context, s: To2OwnerSession, prevMsgType: number): Promise<To2VoucherRecord> {
+  const guid = bytes(s.guid);
+  const record = await ctx.state.voucherFor(guid, s.voucherReadAs);
   if (record === null) {
     throw new ResourceNotFoundError(`no ownership voucher for GUID ${formatGuid(guid)} any more`, { prevMsgType });
   }

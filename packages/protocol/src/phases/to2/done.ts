@@ -27,7 +27,7 @@ export async function answerTO2Done(ctx: To2Context, s: To2OwnerSession, body: U
     throw new InvalidMessageError('TO2.Done carries another nonce than the NonceTO2ProveDv of this session', prev);
   }
   const guid = bytes(s.guid);
-  const record = await recordOf(ctx, guid, MsgType.TO2Done);
+  const record = await recordOf(ctx, s, MsgType.TO2Done);
   const r = s.replacement!;
   const hmac = s.replacementHmac === null ? null : HMac.fromCbor(decode(bytes(s.replacementHmac)));
   let replacementVoucher: OwnershipVoucher | null = null;

@@ -134,6 +134,7 @@ function proveOVHdr(
     replacementHmac: null,
     serviceInfo: newOwnerServiceInfoState(),
     tags: [...(record.tags ?? [])],
+    ...(record.readAs === undefined ? {} : { voucherReadAs: record.readAs }),
     startedAt: ctx.now(),
     expiresAt: ctx.now() + ctx.sessionTtlSeconds * 1000,
   };

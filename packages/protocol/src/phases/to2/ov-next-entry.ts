@@ -6,7 +6,7 @@
 import { InvalidMessageError } from '../../errors.js';
 import { MsgType } from '../../messages/message-types.js';
 import { decodeTO2GetOVNextEntry, encodeTO2OVNextEntry } from '../../messages/to2-prove.js';
-import { bytes, recordOf, type To2Answer, type To2Context } from './context.js';
+import { recordOf, type To2Answer, type To2Context } from './context.js';
 import type { To2OwnerSession } from './state.js';
 
 const prev = { prevMsgType: MsgType.TO2GetOVNextEntry };
@@ -26,7 +26,7 @@ export async function answerTO2GetOVNextEntry(
       prev,
     );
   }
-  const { voucher } = await recordOf(ctx, bytes(s.guid), MsgType.TO2GetOVNextEntry);
+  const { voucher } = await recordOf(ctx, s, MsgType.TO2GetOVNextEntry);
   const entry = voucher.entries[entryNum];
   if (entry === undefined || voucher.entries.length !== s.numEntries) {
     throw new InvalidMessageError(

@@ -30,7 +30,7 @@ const prev = { prevMsgType: MsgType.TO2ProveDevice };
 export async function answerTO2ProveDevice(ctx: To2Context, s: To2OwnerSession, body: Uint8Array): Promise<To2Answer> {
   const prove = decodeTO2ProveDevice(body);
   const guid = bytes(s.guid);
-  const record = await recordOf(ctx, guid, MsgType.TO2ProveDevice);
+  const record = await recordOf(ctx, s, MsgType.TO2ProveDevice);
   if (!equal(prove.eat.nonce, bytes(s.nonceTO2ProveDv))) {
     throw new InvalidMessageError('EAT-NONCE is not the NonceTO2ProveDv sent in TO2.ProveOVHdr', prev);
   }

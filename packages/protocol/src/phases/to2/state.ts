@@ -67,6 +67,8 @@ export interface To2OwnerSession {
   serviceInfo: OwnerServiceInfoState;
   /** The voucher record's tags, read once at HelloDevice: ServiceInfo modules are chosen by them. */
   tags: string[];
+  /** The voucher record's {@link To2VoucherRecord.readAs} at HelloDevice, if it named one. */
+  voucherReadAs?: string;
   /** When HelloDevice opened the session, ms since the epoch (absent in sessions stored before it was kept). */
   startedAt?: number;
   /** Sliding expiry, ms since the epoch. */
@@ -94,6 +96,12 @@ export interface To2VoucherRecord {
    * the current owner key. Ignored with credential reuse.
    */
   replacement?: { guid?: Guid; rvInfo?: RendezvousInfo; ownerKey?: PrivateKeyDer };
+  /**
+   * Names this record as read at HelloDevice. The session keeps it and later messages pass it back to
+   * {@link To2OwnerState.voucherFor}, so the state may answer from what it read then instead of
+   * reading again (see there).
+   */
+  readAs?: string;
 }
 
 /** What TO2 produced, handed to {@link To2OwnerState.completeOnboarding} at TO2.Done. */
@@ -125,8 +133,13 @@ export class OnboardingRefusedError extends InvalidMessageError {
 }
 
 export interface To2OwnerState {
-  /** The voucher and owner key for a GUID, or null when this owner has none (error 6). */
-  voucherFor(guid: Guid): Promise<To2VoucherRecord | null>;
+  /**
+   * The voucher and owner key for a GUID, or null when this owner has none (error 6). After
+   * HelloDevice, `readAs` is the record's {@link To2VoucherRecord.readAs} from HelloDevice: the state
+   * may return that record again without reading it, provided that deleting or transferring the voucher
+   * ends the GUID's sessions (their next claim fails), so the session keeps the voucher it started with.
+   */
+  voucherFor(guid: Guid, readAs?: string): Promise<To2VoucherRecord | null>;
   /** Stores a new session and returns the token for the device's next message (an unguessable string). */
   createSession(session: To2OwnerSession): Promise<string>;
   /**
