@@ -88,16 +88,26 @@ async function tooLarge(ctx: To2Context, token: string | undefined, msgType: num
     `message of ${size} bytes is larger than the maxOwnerMessageSize of ${ctx.maxOwnerMessageSize}`,
     { prevMsgType: msgType },
   );
-  const claimed = token === undefined ? null : await ctx.state.claimSession(token);
+  const claimed = token === undefined ? null : await claimOf(ctx, token, msgType).catch(() => null);
   if (claimed !== null && typeof claimed.session.step === 'number') await fail(ctx, claimed, msgType, err);
   throw err;
+}
+
+/** The state's claim, its refusals naming the message they refused. */
+async function claimOf(ctx: To2Context, token: string, msgType: number): Promise<ClaimedSession | null> {
+  try {
+    return await ctx.state.claimSession(token);
+  } catch (err) {
+    if (err instanceof FdoError && err.prevMsgType === undefined) err.prevMsgType = msgType;
+    throw err;
+  }
 }
 
 async function claim(ctx: To2Context, token: string | undefined, msgType: number): Promise<ClaimedSession> {
   if (token === undefined) {
     throw new InvalidTokenError(`no session token (Authorization: Bearer …); ${restart}`, { prevMsgType: msgType });
   }
-  const claimed = await ctx.state.claimSession(token);
+  const claimed = await claimOf(ctx, token, msgType);
   if (claimed === null) {
     throw new InvalidTokenError(
       `unknown TO2 session token, or its message was answered already, or the session ended; ${restart}`,

@@ -17,6 +17,7 @@
 import { decode, encode } from '../../cbor/codec.js';
 import { fromHex, toHex } from '../../cbor/bytes.js';
 import type { CryptoProvider } from '../../crypto/provider.js';
+import { InvalidTokenError } from '../../errors.js';
 import { MsgType } from '../../messages/message-types.js';
 import { formatGuid } from '../../types/guid.js';
 import type { Clock, SessionSealer } from '../to0/state.js';
@@ -124,8 +125,11 @@ export class SealedTo2Sessions {
     let contents: To2TokenContents;
     try {
       contents = openTo2Token(this.#o.sealer, token);
-    } catch {
-      return null;
+    } catch (err) {
+      // Forged, expired, sealed under a retired secret, or not a TO2 token: say which.
+      throw new InvalidTokenError(
+        `TO2 session token refused: ${(err as Error).message}; start again with TO2.HelloDevice`,
+      );
     }
     const { id, version } = contents;
     // TO2.Done is the last message: its claim removes the fence, so the session ends however it goes.

@@ -143,9 +143,10 @@ export interface To2OwnerState {
   /** Stores a new session and returns the token for the device's next message (an unguessable string). */
   createSession(session: To2OwnerSession): Promise<string>;
   /**
-   * Claims the session a token names, for one message. Null when the token is unknown, forged or
-   * expired, when its message was answered already (a replay, or the same message racing on another
-   * instance), or when the session has ended. Of two requests with one token, at most one claim wins.
+   * Claims the session a token names, for one message. Null when its message was answered already (a
+   * replay, or the same message racing on another instance) or the session has ended or is unknown;
+   * an {@link InvalidTokenError} saying why when the token itself is refused (forged, expired). Of two
+   * requests with one token, at most one claim wins.
    */
   claimSession(token: string): Promise<ClaimedSession | null>;
   /**

@@ -120,9 +120,12 @@ t.test('a state too large for a token is kept in the fence row, and comes back w
   t.same((await s.claim(next!))?.session.tags, []);
 });
 
-t.test('tokens that do not open are refused, not thrown', async (t) => {
+t.test('a token that does not open is refused with error 1 saying why', async (t) => {
   const { sessions: s } = sessions();
-  t.equal(await s.claim('not-a-token'), null);
+  await t.rejects(s.claim('not-a-token'), {
+    name: 'InvalidTokenError',
+    message: /TO2 session token refused: unknown token/,
+  });
 });
 
 t.test('a replayed TO2 message with its own token: error 1, and the onboarding still completes', async (t) => {
@@ -147,4 +150,22 @@ t.test('a replayed TO2 message with its own token: error 1, and the onboarding s
   }
   t.equal(store.completed.length, 1, 'nothing onboarded twice');
   t.equal(store.failed.length, 0, 'and no replay marked the device failed');
+});
+
+t.test('an expired token is refused with error 1 saying it expired', async (t) => {
+  let clock = 1_000_000;
+  const sealer = new MemorySealer(() => clock);
+  const s = new SealedTo2Sessions({
+    sealer,
+    fence: new MemoryFence(),
+    crypto: nodeCrypto,
+    ttlSeconds: 60,
+    now: () => clock,
+  });
+  const token = await s.create(session(64));
+  clock += 61_000;
+  await t.rejects(s.claim(token), {
+    name: 'InvalidTokenError',
+    message: /TO2 session token refused: the token has expired/,
+  });
 });
