@@ -253,9 +253,6 @@ CREATE INDEX "owner_voucher_onboarded_profile_idx" ON "owner_voucher"("onboarded
 CREATE INDEX "owner_voucher_imported_at_idx" ON "owner_voucher"("imported_at");
 
 -- CreateIndex
-CREATE INDEX "owner_voucher_state_at_idx" ON "owner_voucher"("state_at");
-
--- CreateIndex
 CREATE INDEX "owner_voucher_tag_tag_voucher_id_idx" ON "owner_voucher_tag"("tag", "voucher_id");
 
 -- CreateIndex
