@@ -140,7 +140,7 @@ export async function build(options: BuildOptions = {}): Promise<FastifyInstance
     ...(random === undefined ? {} : { random }),
   });
   const tokens = new ApiTokenStore(db.prisma, SERVICE);
-  const to2Sessions = new To2SessionStore(db.sql, now);
+  const to2Sessions = new To2SessionStore(db.sql, devices);
   const to2 = new OwnerTo2State({
     vouchers,
     devices,

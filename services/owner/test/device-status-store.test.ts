@@ -29,11 +29,17 @@ for (const target of await databaseTargets(t)) {
     await vouchers.importBatch([voucher(guid)], [], new Date(clock));
 
     t.notOk(await devices.to2Started('nobody'), 'an unknown GUID changes nothing');
+    const fence = { id: `fence-${target.name}`, expiresAt: new Date(clock + 300_000), state: new Uint8Array([1, 2]) };
+    t.notOk(await devices.to2Started('nobody', { ...fence, id: 'never' }), 'and opens no session fence');
     t.notOk(await devices.failed('nobody', 'TO2.HelloDevice', 'x'), 'nor does its failure');
 
     clock += 1000;
-    t.ok(await devices.to2Started(guid));
+    t.ok(await devices.to2Started(guid, fence), 'TO2 began, and its session fence opened in the same write');
     t.match(await devices.get(guid), { state: 'to2-started', to2StartedAt: new Date(clock) });
+    const fences = await db.sql.query<{ id: string; guid: string; version: number; state: Uint8Array | null }>(
+      `SELECT "id", "guid", "version", "state" FROM "owner_to2_session"`,
+    );
+    t.match(fences, [{ id: fence.id, guid, version: 1, state: fence.state }]);
     t.match((await devices.events(guid)).at(-1), { step: 'to2', outcome: 'info', message: 'TO2 started' });
 
     clock += 1000;

@@ -93,6 +93,14 @@ export type OnboardedOutcome =
   /** Nothing stored: the device (now `guid`) onboarded at `supersededAt`, after this session started, in another. */
   | { onboarded: false; guid: string; supersededAt: Date };
 
+/** A TO2 session's fence (store/to2-sessions.ts), opened in the same write as {@link DeviceStatusStore.to2Started}. */
+export interface OpenedSession {
+  id: string;
+  expiresAt: Date;
+  /** The session state when its token cannot carry it. */
+  state: Uint8Array | null;
+}
+
 /** The credential the device received in TO2 (absent with credential reuse). */
 export interface Replacement {
   guid: string;
@@ -251,25 +259,39 @@ export class DeviceStatusStore {
 
   /**
    * TO2 began (TO2.HelloDevice accepted) for a device presenting `guid`. A device presenting its new
-   * GUID has stored its replacement credential: the previous GUID and voucher are dropped.
+   * GUID has stored its replacement credential: the previous GUID and voucher are dropped. With
+   * `session`, the session's fence is opened in the same write (one commit, or one statement on
+   * PostgreSQL); false, and no fence, when no voucher answers to `guid`.
    */
-  async to2Started(guid: string): Promise<boolean> {
+  async to2Started(guid: string, session?: OpenedSession): Promise<boolean> {
     const at = new Date(this.now());
     const event = (current: string) =>
       current === guid
         ? 'TO2 started'
         : `TO2 started (with its previous GUID ${guid}: it never stored the last replacement)`;
     if (this.sql.provider === 'postgresql') {
+      const fence =
+        session === undefined
+          ? ''
+          : `, "fence" AS (
+           INSERT INTO "owner_to2_session" ("id", "guid", "version", "state", "created_at", "expires_at")
+           SELECT $5::text, $2, 1, $6::bytea, $1, $7::timestamp(3) FROM "row")`;
       const rows = await this.sql.query(
         `WITH "row" AS (
            UPDATE "owner_voucher" SET "state" = 'to2-started', "state_at" = $1, "to2_started_at" = $1,
              "previous_guid" = CASE WHEN "guid" = $2 THEN NULL ELSE "previous_guid" END,
              "previous_voucher" = CASE WHEN "guid" = $2 THEN NULL ELSE "previous_voucher" END
            WHERE "id" = (SELECT "id" FROM "owner_voucher" WHERE "guid" = $2 OR "previous_guid" = $2 LIMIT 1)
-           RETURNING "guid")
+           RETURNING "guid")${fence}
          ${eventFrom('"guid"', '$1')}, 'to2', 'info', CASE WHEN "guid" = $2 THEN $3 ELSE $4 END FROM "row"
          RETURNING "guid"`,
-        [at, guid, event(guid), event('')],
+        [
+          at,
+          guid,
+          event(guid),
+          event(''),
+          ...(session === undefined ? [] : [session.id, session.state, session.expiresAt]),
+        ],
       );
       return rows.length === 1;
     }
@@ -284,6 +306,13 @@ export class DeviceStatusStore {
       );
       if (row === undefined) return false;
       yield* sqlExecute(EVENT_INSERT, [row.guid, at, 'to2', 'info', event(row.guid)]);
+      if (session !== undefined) {
+        yield* sqlExecute(
+          `INSERT INTO "owner_to2_session" ("id", "guid", "version", "state", "created_at", "expires_at")
+           VALUES ($1, $2, 1, $3, $4, $5)`,
+          [session.id, guid, session.state, at, session.expiresAt],
+        );
+      }
       return true;
     });
   }

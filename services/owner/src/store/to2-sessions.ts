@@ -8,19 +8,21 @@
  */
 import type { FenceClaim, To2SessionFence } from '@fdo/protocol';
 import type { SqlDriver } from '@fdo/storage';
+import type { DeviceStatusStore } from './device-status.js';
 
 export class To2SessionStore implements To2SessionFence {
   constructor(
     private readonly sql: SqlDriver,
-    private readonly now: () => number = Date.now,
+    private readonly devices: DeviceStatusStore,
   ) {}
 
+  /**
+   * A session opens when TO2.HelloDevice is answered, which is also when the device's TO2 began: the
+   * fence's row and the device's status and timeline are one write (DeviceStatusStore.to2Started).
+   * A voucher deleted since HelloDevice read it leaves no fence: the device's next message gets error 1.
+   */
   async open(id: string, guid: string, expiresAt: Date, state: Uint8Array | null): Promise<void> {
-    await this.sql.execute(
-      `INSERT INTO "owner_to2_session" ("id", "guid", "version", "state", "created_at", "expires_at")
-       VALUES ($1, $2, 1, $3, $4, $5)`,
-      [id, guid, state, new Date(this.now()), expiresAt],
-    );
+    await this.devices.to2Started(guid, { id, expiresAt, state });
   }
 
   async claim(

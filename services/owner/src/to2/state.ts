@@ -14,7 +14,6 @@ import { randomBytes } from 'node:crypto';
 import {
   extendVoucher,
   formatGuid,
-  fromHex,
   KeyCache,
   messageName,
   nodeCrypto,
@@ -108,10 +107,9 @@ export class OwnerTo2State implements To2OwnerState {
     this.#readAtHello.set(record.readAs!, record);
   }
 
-  async createSession(session: To2OwnerSession): Promise<string> {
-    const token = await this.#o.sessions.create(session);
-    await this.#o.devices.to2Started(formatGuid(fromHex(session.guid)));
-    return token;
+  /** Opening the session's fence also records that the device's TO2 began (store/to2-sessions.ts). */
+  createSession(session: To2OwnerSession): Promise<string> {
+    return this.#o.sessions.create(session);
   }
 
   claimSession(token: string): Promise<ClaimedSession | null> {
