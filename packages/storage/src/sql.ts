@@ -101,7 +101,17 @@ function toSqlitePlaceholders(sql: string): string {
   });
 }
 
+/**
+ * Text as stored: PostgreSQL's text cannot hold U+0000 (the statement fails), so it becomes U+FFFD on
+ * both databases. Such text comes from devices (error messages, devmod values) and must not fail an
+ * onboarding or a report, nor read back differently depending on the database.
+ */
+function storedText(v: string): string {
+  return v.includes('\u0000') ? v.replaceAll('\u0000', '\uFFFD') : v;
+}
+
 function sqliteValue(v: SqlValue): unknown {
+  if (typeof v === 'string') return storedText(v);
   if (v instanceof Date) return v.toISOString().replace('Z', '+00:00'); // as Prisma's adapter writes it
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
   if (typeof v === 'boolean') return v ? 1 : 0;
@@ -110,6 +120,7 @@ function sqliteValue(v: SqlValue): unknown {
 
 /** PostgreSQL `timestamp(3)` (no time zone) holds UTC, as Prisma writes it: never the local time. */
 function pgValue(v: SqlValue): unknown {
+  if (typeof v === 'string') return storedText(v);
   if (v instanceof Date) return v.toISOString().replace('Z', '');
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
   return v;

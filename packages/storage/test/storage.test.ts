@@ -60,6 +60,19 @@ for (const db of await databaseTargets(t)) {
     t.teardown(() => database.close());
     t.equal(database.provider, db.name);
 
+    await t.test('the bare driver stores text with U+0000 (from a device) as U+FFFD on both databases', async (t) => {
+      const text = 'the device\u0000refused';
+      await database.sql.execute(
+        `INSERT INTO "owner_device_event" ("guid", "at", "step", "outcome", "message") VALUES ($1, $2, $3, $4, $5)`,
+        ['g-nul', new Date(), 'TO2.HelloDevice', 'error', text],
+      );
+      const [row] = await database.sql.query<{ message: string }>(
+        `SELECT "message" FROM "owner_device_event" WHERE "guid" = $1`,
+        ['g-nul'],
+      );
+      t.equal(row?.message, 'the device\uFFFDrefused');
+    });
+
     await t.test('opening again applies nothing twice', async (t) => {
       const again = await openDatabase({ url: db.url });
       t.equal(await again.prisma.apiToken.count(), 0);

@@ -55,6 +55,9 @@ for (const target of await databaseTargets(t)) {
       outcome: 'error',
       message: 'error 101: bad signature',
     });
+    // A device's own words may hold U+0000, which PostgreSQL's text cannot (fuzz finding, message 255).
+    t.ok(await devices.failed(guid, 'TO2.HelloDeviceAck', 'the device\u0000refused'));
+    t.match(await devices.get(guid), { failedReason: 'the device\uFFFDrefused' });
 
     // Onboarded with a replacement GUID: the device's row and timeline move to it.
     clock += 1000;
@@ -72,7 +75,7 @@ for (const target of await databaseTargets(t)) {
     t.match(await devices.get(next), { state: 'onboarded', previousGuid: guid });
     t.same(
       (await devices.events(next)).slice(-4).map((e) => e.message),
-      ['TO2 started', 'error 101: bad signature', 'TO2 started', 'onboarded'],
+      ['error 101: bad signature', 'the device\uFFFDrefused', 'TO2 started', 'onboarded'],
       'the timeline moved with the device',
     );
     t.same(await devices.events(guid), [], 'nothing left under the presented GUID');
