@@ -237,6 +237,24 @@ function secrets(): Kind<Uint8Array[]> {
   };
 }
 
+/**
+ * The secrets a `SealedTokens` gets from a pair of {@link secrets} settings, the sealing secret and the
+ * earlier ones kept during a rotation: sealing secret first, null when neither is set (the service then
+ * keeps one in its database). Earlier secrets without a sealing one are a problem, added to `problems`.
+ */
+export function rotatedSecrets(
+  current: Uint8Array[] | null,
+  previous: Uint8Array[] | null,
+  names: { current: string; previous: string },
+  problems: string[],
+): Uint8Array[] | null {
+  if (previous !== null && current === null) {
+    problems.push(`${names.previous} needs ${names.current} (the secret that seals new tokens)`);
+  }
+  const all = [...(current ?? []), ...(previous ?? [])];
+  return all.length === 0 ? null : all;
+}
+
 /** A kind of the service's own (e.g. rendezvous entries): `parse` throws an Error saying what is wrong. */
 function custom<T>(expect: string, parse: (raw: RawValue) => T, show: (v: T) => string): Kind<T> {
   return { expect, parse, show };

@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { InvalidValue, kinds, type Kind, type RawValue } from './config-kinds.js';
 
-export { InvalidValue, kinds, type Kind, type RawValue } from './config-kinds.js';
+export { InvalidValue, kinds, rotatedSecrets, type Kind, type RawValue } from './config-kinds.js';
 
 /** A default computed from the settings declared before it (e.g. the database file inside the data folder). */
 export type Derived<T> = (values: Readonly<Record<string, unknown>>) => T;

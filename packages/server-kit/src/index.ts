@@ -90,6 +90,7 @@ export {
   kinds,
   loadSettings,
   loggingSettings,
+  rotatedSecrets,
   setting,
   showValue,
   type ConfigSchema,

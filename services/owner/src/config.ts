@@ -22,6 +22,7 @@ import {
   placementSettings,
   rateLimitConfigOf,
   rateLimitSettings,
+  rotatedSecrets,
   type RateLimitConfig,
 } from '@fdo/server-kit';
 
@@ -310,12 +311,12 @@ export function loadConfig(env: Env = process.env, o: ConfigOverrides = {}): Own
   if (v.to0BackoffMaxSeconds < v.to0BackoffSeconds) {
     problems.push('FDO_OWNER_TO0_BACKOFF_MAX_SECONDS must be at least FDO_OWNER_TO0_BACKOFF_SECONDS');
   }
-  if (v.to2TokenPreviousSecrets !== null && v.to2TokenSecret === null) {
-    problems.push(
-      'FDO_OWNER_TO2_TOKEN_PREVIOUS_SECRETS needs FDO_OWNER_TO2_TOKEN_SECRET (the secret that seals new tokens)',
-    );
-  }
-  const to2TokenSecrets = [...(v.to2TokenSecret ?? []), ...(v.to2TokenPreviousSecrets ?? [])];
+  const to2TokenSecrets = rotatedSecrets(
+    v.to2TokenSecret,
+    v.to2TokenPreviousSecrets,
+    { current: 'FDO_OWNER_TO2_TOKEN_SECRET', previous: 'FDO_OWNER_TO2_TOKEN_PREVIOUS_SECRETS' },
+    problems,
+  );
   const dataDir = o.dataDir ?? v.dataDir;
   const derived = (key: 'databaseUrl' | 'keysDir', fallback: string) =>
     sources[key] === 'default' ? fallback : v[key];
@@ -349,7 +350,7 @@ export function loadConfig(env: Env = process.env, o: ConfigOverrides = {}): Own
       sessionTtlSeconds: v.to2SessionTtlSeconds,
       ...to2Overrides,
     },
-    to2TokenSecrets: to2TokenSecrets.length === 0 ? null : to2TokenSecrets,
+    to2TokenSecrets,
     logger: v.logLevel !== 'silent',
     logLevel: v.logLevel,
     logFormat: v.logFormat,

@@ -12,6 +12,7 @@ import {
   kinds,
   loadSettings,
   loggingSettings,
+  rotatedSecrets,
   setting,
   type MetricsAccess,
   tlsConfigOf,
@@ -142,10 +143,12 @@ export const CONFIG_SCHEMA = defineConfig('rendezvous', 'FDO_RV_CONFIG', {
  */
 export function loadConfig(env: Env = process.env, overrides: Partial<RendezvousConfig> = {}): RendezvousConfig {
   const { values: v, problems } = loadSettings(CONFIG_SCHEMA, env);
-  const tokenSecrets = [...(v.tokenSecret ?? []), ...(v.tokenPreviousSecrets ?? [])];
-  if (v.tokenPreviousSecrets !== null && v.tokenSecret === null) {
-    problems.push('FDO_RV_TOKEN_PREVIOUS_SECRETS needs FDO_RV_TOKEN_SECRET (the secret that seals new tokens)');
-  }
+  const tokenSecrets = rotatedSecrets(
+    v.tokenSecret,
+    v.tokenPreviousSecrets,
+    { current: 'FDO_RV_TOKEN_SECRET', previous: 'FDO_RV_TOKEN_PREVIOUS_SECRETS' },
+    problems,
+  );
   const config: RendezvousConfig = {
     host: v.host,
     port: v.port,
@@ -153,7 +156,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Rendezvous
     dataDir: v.dataDir,
     maxWaitSeconds: v.maxWaitSeconds,
     tokenTtlSeconds: v.tokenTtlSeconds,
-    tokenSecrets: tokenSecrets.length === 0 ? null : tokenSecrets,
+    tokenSecrets,
     trustFile: v.trustFile,
     rateLimit: rateLimitConfigOf(v),
     purgeIntervalSeconds: v.purgeIntervalSeconds,
