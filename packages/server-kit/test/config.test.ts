@@ -10,6 +10,7 @@ import {
   kinds,
   loadSettings,
   readmeSettingsBlock,
+  rotatedSecrets,
   setting,
   settingsTable,
   withSettingsBlock,
@@ -211,3 +212,17 @@ t.test('a schema declares each variable once and every setting somewhere', async
     /needs an env or a file key/,
   );
 });
+
+t.test(
+  'rotatedSecrets: the sealing secret first, then the earlier ones; earlier ones alone are a problem',
+  async (t) => {
+    const names = { current: 'FDO_X_SECRET', previous: 'FDO_X_PREVIOUS_SECRETS' };
+    const [a, b, c] = [1, 2, 3].map((n) => new Uint8Array(32).fill(n));
+    const problems: string[] = [];
+    t.equal(rotatedSecrets(null, null, names, problems), null, 'none set: the service keeps its own');
+    t.same(rotatedSecrets([a!], [b!, c!], names, problems), [a, b, c]);
+    t.same(problems, []);
+    t.same(rotatedSecrets(null, [b!], names, problems), [b]);
+    t.same(problems, ['FDO_X_PREVIOUS_SECRETS needs FDO_X_SECRET (the secret that seals new tokens)']);
+  },
+);
