@@ -89,7 +89,7 @@ async function tooLarge(ctx: To2Context, token: string | undefined, msgType: num
     { prevMsgType: msgType },
   );
   const claimed = token === undefined ? null : await claimOf(ctx, token, msgType).catch(() => null);
-  if (claimed !== null && typeof claimed.session.step === 'number') await fail(ctx, claimed, msgType, err);
+  if (claimed !== null) await fail(ctx, claimed, msgType, err);
   throw err;
 }
 
@@ -114,12 +114,8 @@ async function claim(ctx: To2Context, token: string | undefined, msgType: number
       { prevMsgType: msgType },
     );
   }
+  // An ended session cannot be claimed (saveSession removes it), so `step` is a message type here.
   const s = claimed.session;
-  if (s.step === 'done' || s.step === 'failed') {
-    throw new InvalidTokenError(`this TO2 session has ${s.step === 'done' ? 'ended' : 'failed'}; ${restart}`, {
-      prevMsgType: msgType,
-    });
-  }
   if (s.expiresAt <= ctx.now()) {
     await ctx.state.saveSession(claimed, { ...s, step: 'failed' });
     throw new InvalidTokenError(`this TO2 session has expired; ${restart}`, { prevMsgType: msgType });
