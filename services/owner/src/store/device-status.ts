@@ -188,6 +188,37 @@ const EVENT_INSERT = `INSERT INTO "owner_device_event" ("guid", "at", "step", "o
 const eventFrom = (guid: string, at: string) =>
   `INSERT INTO "owner_device_event" ("guid", "at", "step", "outcome", "message") SELECT ${guid}, ${at}`;
 
+/** What an onboarding writes to the device's row (both databases), its replacement credential included. */
+function onboardedColumns(
+  at: Date,
+  facts: DeviceFacts,
+  replacement: Replacement | null,
+  record: OnboardingRecord,
+): [column: string, value: SqlValue][] {
+  return [
+    ['state', 'onboarded'],
+    ['state_at', at],
+    ['onboarded_at', at],
+    ['failed_at', null],
+    ['failed_step', null],
+    ['failed_reason', null],
+    ['device_os', facts.os ?? null],
+    ['device_arch', facts.arch ?? null],
+    ['device_version', facts.version ?? null],
+    ['device_serial', facts.serial ?? null],
+    ['service_info', JSON.stringify(record.serviceInfo)],
+    ['onboarded_profile', record.profile],
+    ...(replacement === null
+      ? []
+      : ([
+          ['guid', replacement.guid],
+          ['voucher', replacement.voucher],
+          ['entry_count', replacement.entryCount],
+          ['owner_key_sha256', replacement.ownerKeySha256],
+        ] as [string, SqlValue][])),
+  ];
+}
+
 export class DeviceStatusStore {
   constructor(
     private readonly prisma: PrismaClient,
@@ -346,31 +377,12 @@ export class DeviceStatusStore {
         [guid, guid],
       );
       if (row === undefined) return null;
-      const set: [column: string, value: SqlValue][] = [
-        ['state', 'onboarded'],
-        ['state_at', at],
-        ['onboarded_at', at],
-        ['failed_at', null],
-        ['failed_step', null],
-        ['failed_reason', null],
-        ['device_os', facts.os ?? null],
-        ['device_arch', facts.arch ?? null],
-        ['device_version', facts.version ?? null],
-        ['device_serial', facts.serial ?? null],
-        ['service_info', JSON.stringify(record.serviceInfo)],
-        ['onboarded_profile', record.profile],
-      ];
+      const set = onboardedColumns(at, facts, replacement, record);
       let assignments = '';
-      if (replacement !== null) {
-        // The device presented its current GUID: that one (and its voucher) becomes the fallback.
-        // SET reads the row as it was, so these take the old GUID and voucher.
-        if (row.guid === guid) assignments = `"previous_guid" = "guid", "previous_voucher" = "voucher", `;
-        set.push(
-          ['guid', replacement.guid],
-          ['voucher', replacement.voucher],
-          ['entry_count', replacement.entryCount],
-          ['owner_key_sha256', replacement.ownerKeySha256],
-        );
+      // The device presented its current GUID: that one (and its voucher) becomes the fallback.
+      // SET reads the row as it was, so these take the old GUID and voucher.
+      if (replacement !== null && row.guid === guid) {
+        assignments = `"previous_guid" = "guid", "previous_voucher" = "voucher", `;
       }
       assignments += set.map(([column], i) => `"${column}" = $${i + 1}`).join(', ');
       const since = record.sessionStartedAt ?? null;
@@ -417,30 +429,13 @@ export class DeviceStatusStore {
   ): Promise<OnboardedOutcome | null> {
     const params: SqlValue[] = [guid, at, summary];
     const p = (value: SqlValue) => `$${params.push(value)}`;
-    const set = [
-      `"state" = 'onboarded'`,
-      `"state_at" = $2`,
-      `"onboarded_at" = $2`,
-      `"failed_at" = NULL`,
-      `"failed_step" = NULL`,
-      `"failed_reason" = NULL`,
-      `"device_os" = ${p(facts.os ?? null)}`,
-      `"device_arch" = ${p(facts.arch ?? null)}`,
-      `"device_version" = ${p(facts.version ?? null)}`,
-      `"device_serial" = ${p(facts.serial ?? null)}`,
-      `"service_info" = ${p(JSON.stringify(record.serviceInfo))}`,
-      `"onboarded_profile" = ${p(record.profile)}`,
-    ];
+    const set = onboardedColumns(at, facts, replacement, record).map(([column, value]) => `"${column}" = ${p(value)}`);
     if (replacement !== null) {
       // The device presented its current GUID: that one (and its voucher) becomes the fallback.
       // SET reads the row as it was, so these take the old GUID and voucher.
       set.push(
         `"previous_guid" = CASE WHEN v."guid" = $1 THEN v."guid" ELSE v."previous_guid" END`,
         `"previous_voucher" = CASE WHEN v."guid" = $1 THEN v."voucher" ELSE v."previous_voucher" END`,
-        `"guid" = ${p(replacement.guid)}`,
-        `"voucher" = ${p(replacement.voucher)}`,
-        `"entry_count" = ${p(replacement.entryCount)}`,
-        `"owner_key_sha256" = ${p(replacement.ownerKeySha256)}`,
       );
     }
     const since = record.sessionStartedAt ?? null;
