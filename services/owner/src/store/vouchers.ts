@@ -344,8 +344,8 @@ export class VoucherStore {
   async delete(guid: string): Promise<boolean> {
     return this.prisma.$transaction(async (tx) => {
       const row = await tx.ownerVoucher.findUnique({ where: { guid }, select: { previousGuid: true } });
-      if (row === null) return false;
-      await tx.ownerVoucher.delete({ where: { guid } });
+      // deleteMany: a racing deletion makes this one find nothing (false), not throw.
+      if (row === null || (await tx.ownerVoucher.deleteMany({ where: { guid } })).count === 0) return false;
       // A session in flight keeps the voucher it started with (to2/state.ts): ending it is what stops it.
       await tx.ownerTo2Session.deleteMany({ where: { guid: { in: sessionGuids(guid, row.previousGuid) } } });
       await tx.ownerDeviceEvent.deleteMany({ where: { guid } });
