@@ -145,7 +145,7 @@ async function to2SessionOf(p: Platform, token: string) {
   const where = { id };
   const row = await p.store.prisma.ownerTo2Session.findUniqueOrThrow({ where });
   const rewind = async () => void (await p.store.prisma.ownerTo2Session.upsert({ where, create: row, update: row }));
-  return { row, rewind, session: session as To2OwnerSession };
+  return { row, rewind, session };
 }
 
 /** The tunnel of a stored TO2 session, as the device holds it (same keys; its own IVs). */
