@@ -135,17 +135,16 @@ export function privateKeyObject(key: PrivateKeyDer): KeyObject {
 }
 
 export function privateKeyInfo(key: PrivateKeyDer): KeyInfo {
-  return infoOf(createPrivateKey({ key: Buffer.from(key.pkcs8), format: 'der', type: 'pkcs8' }));
+  return infoOf(privateKeyObject(key));
 }
 
 const publicOfPrivate = new KeyCache<PublicKeyDer>(1024);
 
 /** The public half of a private key; cached, since signers (voucher extension in bulk) ask per call. */
 export function publicKeyOf(key: PrivateKeyDer): PublicKeyDer {
-  return publicOfPrivate.get(key.pkcs8, (der) => {
-    const priv = createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' });
-    return { spki: u8(createPublicKey(priv).export({ format: 'der', type: 'spki' })) };
-  });
+  return publicOfPrivate.get(key.pkcs8, () => ({
+    spki: u8(createPublicKey(privateKeyObject(key)).export({ format: 'der', type: 'spki' })),
+  }));
 }
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
