@@ -27,6 +27,9 @@ Scenarios (each runs the phases before it as set-up, and reports every phase):
 Options:
   --devices N            simulated devices (default 200)
   --concurrency N        devices in flight at once (default 16)
+  --warmup N             more devices that run each protocol phase first, unmeasured, so that the figures
+                         are of warm servers (V8 compiles the hot paths over the first thousand or so
+                         requests; default: a quarter of --devices, at most 500; 0: none)
   --vouchers N           vouchers for the import scenario (default 10000)
   --rounds N             TO1 exchanges per device: to1 scenario (default 1); rv-scale (default: 5,000 in all)
   --registrations N      rv-scale: registrations in the large round (default 1000000)
@@ -36,6 +39,8 @@ Options:
   --instances N          instances of each service on one database (default 1)
   --json FILE            also write the figures as JSON
   --keep                 keep the services' data and databases afterwards
+  --server-cpus LIST     pin the services started here to these CPUs (taskset -c LIST), e.g. 1 with the
+                         load generator on the others: taskset -c 0 npm run bench:to2 -- --server-cpus 1
   --device-ca ec256|service   the manufacturer's device CA: a P-256 CA made here (default; the targets are
                          for P-256 keys) or the one the manufacturer generates itself (P-384)
 
@@ -49,6 +54,13 @@ Against running servers (ours or another implementation) instead of starting the
 `;
 
 class UsageError extends Error {}
+
+function countOf(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be 0 or a positive integer, not "${value}"`);
+  return n;
+}
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -75,6 +87,8 @@ function parse(argv: string[]) {
       json: { type: 'string' },
       keep: { type: 'boolean' },
       'device-ca': { type: 'string' },
+      warmup: { type: 'string' },
+      'server-cpus': { type: 'string' },
       manufacturer: { type: 'string', multiple: true },
       rendezvous: { type: 'string', multiple: true },
       owner: { type: 'string', multiple: true },
@@ -142,8 +156,13 @@ export async function runBenchCli(argv: string[]): Promise<number> {
     if (!(DEVICE_CA_CHOICES as readonly string[]).includes(deviceCa)) {
       throw new UsageError(`--device-ca must be ${DEVICE_CA_CHOICES.join(' or ')}, not "${deviceCa}"`);
     }
+    const serverCpus = values['server-cpus'];
+    if (serverCpus !== undefined && !/^\d+([-,]\d+)*$/.test(serverCpus)) {
+      throw new UsageError(`--server-cpus takes a CPU list such as 1 or 2-3, not "${serverCpus}"`);
+    }
+    const devices = positiveInt('devices', values.devices, 200);
     const common = {
-      devices: positiveInt('devices', values.devices, 200),
+      devices,
       concurrency: positiveInt('concurrency', values.concurrency, 16),
       db: db as 'sqlite' | 'postgres',
       ...(values['postgres-url'] === undefined ? {} : { postgresUrl: values['postgres-url'] }),
@@ -164,6 +183,8 @@ export async function runBenchCli(argv: string[]): Promise<number> {
             scenario: scenario as Scenario,
             vouchers: positiveInt('vouchers', values.vouchers, 10_000),
             rounds: positiveInt('rounds', values.rounds, 1),
+            warmup: countOf('warmup', values.warmup, Math.min(500, Math.floor(devices / 4))),
+            ...(serverCpus === undefined ? {} : { serverCpus }),
             instances: positiveInt('instances', values.instances, 1),
             deviceCa: deviceCa as DeviceCaChoice,
             external: externalOf(values),

@@ -42,12 +42,19 @@ export interface RunOptions {
   vouchers: number;
   /** TO1 exchanges per device in the to1 scenario. */
   rounds: number;
+  /**
+   * Devices that go through each protocol phase first, unmeasured, so that the figures are of servers
+   * past their JIT warm-up (V8 compiles the hot paths in the first thousand or so requests).
+   */
+  warmup: number;
   db: DatabaseKind;
   postgresUrl?: string;
   instances: number;
   keep: boolean;
   /** The manufacturer's device CA when the services are started here (default ec256). */
   deviceCa?: DeviceCaChoice;
+  /** CPUs the services started here are pinned to (taskset's list), or all. */
+  serverCpus?: string;
   /** External servers: when any is given, nothing is started. */
   external?: {
     manufacturer: string[];
@@ -147,6 +154,7 @@ async function deploy(options: RunOptions): Promise<Deployment> {
       keep: options.keep,
       log: options.log,
       ...(options.deviceCa === undefined ? {} : { deviceCa: options.deviceCa }),
+      ...(options.serverCpus === undefined ? {} : { serverCpus: options.serverCpus }),
       ...(options.postgresUrl === undefined ? {} : { postgresUrl: options.postgresUrl }),
     });
   }
@@ -182,8 +190,10 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
       concurrency: options.concurrency,
       db: options.external === undefined ? options.db : 'external',
       instances: options.instances,
+      ...(options.serverCpus === undefined ? {} : { serverCpus: options.serverCpus }),
       ...(options.scenario === 'import' ? { vouchers: options.vouchers } : {}),
       ...(options.scenario === 'to1' ? { rounds: options.rounds } : {}),
+      ...(options.scenario === 'import' ? {} : { warmup: options.warmup }),
     },
     phases: [],
   };
@@ -208,22 +218,34 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
     }
     const runId = Date.now().toString(36);
     options.log(`making ${options.devices} device keys…`);
-    const devices = makeDevices(options.devices, runId);
+    const warmup = Math.min(options.warmup, options.devices - 1);
+    const all = makeDevices(warmup + options.devices, runId);
+    const warm = all.slice(0, warmup);
+    const devices = all.slice(warmup);
+    /** Runs a phase's protocol for the warm-up devices, unmeasured. */
+    const warmUp = async (label: string, run: (rt: Runtime) => Promise<unknown>) => {
+      if (warm.length === 0) return;
+      options.log(`${label}: warm-up with ${warm.length} devices (not measured)…`);
+      await run(rt(`${label} warm-up`));
+    };
+    const manufacturer = need(deployment.manufacturer, '--manufacturer');
+    await warmUp('DI', (r) => diPhase(warm, manufacturer, r));
     await phase('DI', async () => {
-      const di = await diPhase(devices, need(deployment.manufacturer, '--manufacturer'), rt('DI'));
+      const di = await diPhase(devices, manufacturer, rt('DI'));
       return { items: devices.length, completed: di.runs.count, protocols: { DI: di }, perCoreOf: ['manufacturer'] };
     });
     if (options.scenario === 'di') return report;
 
     const bundle = join(dir, 'vouchers.pem');
     await exportVouchers(agent, deployment.manufacturer[0]!, deployment.manufacturerToken, bundle);
-    options.log(`vouchers exported from the manufacturer: ${attachVouchers(devices, bundle)} of this run's devices`);
+    options.log(`vouchers exported from the manufacturer: ${attachVouchers(all, bundle)} of this run's devices`);
     await phase('voucher import', async () => {
       const reply = await importVouchers(agent, need(deployment.owner, '--owner')[0]!, deployment.ownerToken, bundle);
       return importMeasured(reply, new ProtocolStats());
     });
 
     const ownerKey = need(deployment.ownerKey, '--owner-key (the owner private key PEM, for TO0)');
+    await warmUp('TO0', (r) => to0Phase(warm, deployment.rendezvous, ownerKey, deployment.owner[0]!, r));
     await phase('TO0', async () => {
       const to0 = await to0Phase(devices, deployment.rendezvous, ownerKey, deployment.owner[0]!, rt('TO0'));
       const items = devices.filter((d) => d.voucher !== undefined).length;
@@ -232,6 +254,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
     if (options.scenario === 'to0') return report;
 
     if (options.scenario === 'to1') {
+      await warmUp('TO1', (r) => to1Phase(warm, deployment.rendezvous, options.rounds, r));
       await phase('TO1', async () => {
         const to1 = await to1Phase(devices, deployment.rendezvous, options.rounds, rt('TO1'));
         const items = devices.filter((d) => d.credential !== undefined).length * options.rounds;
@@ -239,8 +262,9 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
       });
       return report;
     }
+    const ownerUrls = options.external === undefined ? deployment.owner : undefined;
+    await warmUp('TO1+TO2', (r) => onboardPhase(warm, deployment.rendezvous, ownerUrls, r));
     await phase('TO1 + TO2', async () => {
-      const ownerUrls = options.external === undefined ? deployment.owner : undefined;
       const { to1, to2 } = await onboardPhase(devices, deployment.rendezvous, ownerUrls, rt('TO1+TO2'));
       return {
         items: devices.filter((d) => d.credential !== undefined).length,

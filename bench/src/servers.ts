@@ -72,6 +72,8 @@ export interface StartOptions {
   keep?: boolean;
   /** The manufacturer's device CA (default ec256). */
   deviceCa?: DeviceCaChoice;
+  /** Pin every service to these CPUs (`taskset -c`), away from the load generator. */
+  serverCpus?: string;
   /** Extra environment for every service (e.g. FDO_LOG_LEVEL). */
   env?: Record<string, string>;
   log?: (line: string) => void;
@@ -112,10 +114,18 @@ async function waitHealthy(server: ServerProcess, output: () => string, timeoutM
   }
 }
 
-function startProcess(service: ServiceName, port: number, env: Record<string, string>): ServerProcess {
+function startProcess(
+  service: ServiceName,
+  port: number,
+  env: Record<string, string>,
+  cpus: string | undefined,
+): ServerProcess {
   // FDO_BENCH_SERVER_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`: profile the servers, not the load generator.
   const nodeArgs = (process.env.FDO_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-  const child = spawn(process.execPath, [...nodeArgs, BIN[service], 'serve'], {
+  const command = [process.execPath, ...nodeArgs, BIN[service], 'serve'];
+  // taskset execs the command: the child's PID is the service's, as /proc accounting needs.
+  if (cpus !== undefined) command.unshift('taskset', '-c', cpus);
+  const child = spawn(command[0]!, command.slice(1), {
     env: {
       ...process.env,
       FDO_LOG_LEVEL: 'warn',
@@ -154,7 +164,7 @@ export async function startServices(options: StartOptions): Promise<Deployment> 
     const started: ServerProcess[] = [];
     for (let i = 0; i < instances; i++) {
       const port = await freePort();
-      const p = startProcess(service, port, { ...options.env, ...env(port, i) });
+      const p = startProcess(service, port, { ...options.env, ...env(port, i) }, options.serverCpus);
       const lines: string[] = [];
       outputs.set(p, lines);
       const keep = (chunk: Buffer) => {

@@ -41,11 +41,18 @@ for (const scenario of SCENARIOS) {
       concurrency: 2,
       vouchers: 5,
       rounds: 2,
+      warmup: 2,
       db: 'sqlite',
       instances: 1,
       keep: false,
+      // The services pinned to the first CPU (taskset), as `--server-cpus 0` does.
+      ...(scenario === 'to2' ? { serverCpus: '0' } : {}),
     });
     allDone(t, report, expected[scenario]);
+    if (scenario !== 'import') {
+      // The warm-up devices ran first and are not counted: the measured phases saw the 5 devices.
+      t.equal(report.phases[0]!.items, 5, 'warm-up devices are not measured');
+    }
     if (scenario === 'to2') {
       const to2 = report.phases.at(-1)!.protocols.TO2!;
       t.same(Object.keys(to2.messages), [

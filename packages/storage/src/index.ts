@@ -30,6 +30,7 @@ export {
   type SqlStatement,
   type SqlTransactionBody,
   type SqlValue,
+  type SqlWriteOptions,
 } from './sql.js';
 export { serviceSecret } from './secrets.js';
 export { AuditLog, type AuditEntry } from './audit.js';

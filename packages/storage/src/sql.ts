@@ -49,18 +49,31 @@ export function* sqlExecute(sql: string, params: readonly SqlValue[] = []): Gene
   return (yield { kind: 'execute', sql, params }) as number;
 }
 
+/**
+ * How a write commits. Every write is atomic and the database stays consistent whatever happens;
+ * `durable: false` lets the commit return before it reaches the disk, so a power failure (not a crash
+ * of the process) may undo the last such writes. For bookkeeping that a device's retry rebuilds —
+ * a TO2 session's fence, "TO2 started", a used TO1 nonce — never for what a device or an owner is
+ * told was stored. SQLite: `synchronous = NORMAL` for that commit (no fsync of the WAL; the next
+ * durable commit's fsync covers it). PostgreSQL: `synchronous_commit = off` on a connection of its own.
+ * Default `durable: true`: SQLite `synchronous = FULL`, PostgreSQL's `synchronous_commit = on`.
+ */
+export interface SqlWriteOptions {
+  readonly durable?: boolean;
+}
+
 export interface SqlDriver {
   readonly provider: 'sqlite' | 'postgresql';
-  /** The rows of a query. */
-  query<T extends SqlRow = SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  /** The rows of a query (or of a write's RETURNING). */
+  query<T extends SqlRow = SqlRow>(sql: string, params?: readonly SqlValue[], options?: SqlWriteOptions): Promise<T[]>;
   /** Runs a statement; resolves with the number of rows it changed. */
-  execute(sql: string, params?: readonly SqlValue[]): Promise<number>;
+  execute(sql: string, params?: readonly SqlValue[], options?: SqlWriteOptions): Promise<number>;
   /**
    * Runs `body`'s statements in one transaction (read committed on PostgreSQL, serialised writers on
    * SQLite): committed when it returns, rolled back when it or a statement throws. The body may run
    * again from the start when SQLite is busy before it began, so it must not have other side effects.
    */
-  transaction<R>(body: SqlTransactionBody<R>): Promise<R>;
+  transaction<R>(body: SqlTransactionBody<R>, options?: SqlWriteOptions): Promise<R>;
   close(): Promise<void>;
 }
 
@@ -147,6 +160,15 @@ const MAX_PREPARED = 512;
 
 export function postgresDriver(url: string, poolSize: number): SqlDriver {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes });
+  // Writes that need not wait for the WAL flush (SqlWriteOptions) get connections of their own, with
+  // asynchronous commit; pg opens them only when one is first used.
+  const lazyPool = new pg.Pool({
+    connectionString: url,
+    max: Math.max(1, Math.ceil(poolSize / 2)),
+    types: pgTypes,
+    options: '-c synchronous_commit=off',
+  });
+  const poolFor = (options?: SqlWriteOptions) => (options?.durable === false ? lazyPool : pool);
   // Named (prepared) statements: each connection parses and plans a statement once, then only binds
   // and executes it. Parse and plan were a large share of PostgreSQL's CPU for the protocols' point
   // statements (issue 8). Names come from the text, so one text is one statement on every connection.
@@ -163,18 +185,19 @@ export function postgresDriver(url: string, poolSize: number): SqlDriver {
   // An idle client whose connection the server ends (restart, failover, pg_terminate_backend) is
   // dropped from the pool; without a listener its error would crash the process.
   pool.on('error', () => {});
+  lazyPool.on('error', () => {});
   return {
     provider: 'postgresql',
-    async query<T extends SqlRow>(sql: string, params: readonly SqlValue[] = []) {
-      const res = await pool.query(statement(sql, params));
+    async query<T extends SqlRow>(sql: string, params: readonly SqlValue[] = [], options?: SqlWriteOptions) {
+      const res = await poolFor(options).query(statement(sql, params));
       return res.rows.map(rowBytes) as T[];
     },
-    async execute(sql, params = []) {
-      const res = await pool.query(statement(sql, params));
+    async execute(sql, params = [], options) {
+      const res = await poolFor(options).query(statement(sql, params));
       return res.rowCount ?? 0;
     },
-    async transaction<R>(body: SqlTransactionBody<R>): Promise<R> {
-      const client = await pool.connect();
+    async transaction<R>(body: SqlTransactionBody<R>, options?: SqlWriteOptions): Promise<R> {
+      const client = await poolFor(options).connect();
       let broken: unknown;
       // A checked-out client has no pool listener: when the server ends its connection (an outage,
       // pg_terminate_backend) it emits 'error' besides failing the query, which would crash the process.
@@ -203,7 +226,7 @@ export function postgresDriver(url: string, poolSize: number): SqlDriver {
         client.release(broken as Error | undefined);
       }
     },
-    close: () => pool.end(),
+    close: () => Promise.all([pool.end(), lazyPool.end()]).then(() => {}),
   };
 }
 
@@ -213,6 +236,21 @@ export function sqliteDriver(Sqlite: typeof BetterSqlite3Module, path: string): 
   const db = new Sqlite(path);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 0');
+  // FULL: a commit returns once the WAL is on disk. A write with `durable: false` commits under NORMAL
+  // (the WAL is written, not synced; the next FULL commit's fsync makes it durable too).
+  // (exec, not a prepared statement: SQLite applies this pragma when it compiles it.)
+  db.exec('PRAGMA synchronous = FULL');
+  function committing<R>(options: SqlWriteOptions | undefined, fn: () => R): () => R {
+    if (options?.durable !== false) return fn;
+    return () => {
+      db.exec('PRAGMA synchronous = NORMAL');
+      try {
+        return fn();
+      } finally {
+        db.exec('PRAGMA synchronous = FULL');
+      }
+    };
+  }
   const statements = new Map<string, BetterSqlite3Module.Statement>();
   const statement = (sql: string) => {
     let s = statements.get(sql);
@@ -233,13 +271,15 @@ export function sqliteDriver(Sqlite: typeof BetterSqlite3Module, path: string): 
   }
   return {
     provider: 'sqlite',
-    query<T extends SqlRow>(sql: string, params: readonly SqlValue[] = []) {
-      return run(() => (statement(sql).all(...params.map(sqliteValue)) as SqlRow[]).map(rowBytes) as T[]);
+    query<T extends SqlRow>(sql: string, params: readonly SqlValue[] = [], options?: SqlWriteOptions) {
+      return run(
+        committing(options, () => (statement(sql).all(...params.map(sqliteValue)) as SqlRow[]).map(rowBytes) as T[]),
+      );
     },
-    execute(sql, params = []) {
-      return run(() => statement(sql).run(...params.map(sqliteValue)).changes);
+    execute(sql, params = [], options) {
+      return run(committing(options, () => statement(sql).run(...params.map(sqliteValue)).changes));
     },
-    transaction<R>(body: SqlTransactionBody<R>): Promise<R> {
+    transaction<R>(body: SqlTransactionBody<R>, options?: SqlWriteOptions): Promise<R> {
       // Synchronous from BEGIN IMMEDIATE to COMMIT; only BEGIN can be busy (then `run` retries it later).
       const atomically = db.transaction(() => {
         const steps = body();
@@ -252,7 +292,7 @@ export function sqliteDriver(Sqlite: typeof BetterSqlite3Module, path: string): 
         }
         return next.value;
       });
-      return run(() => atomically.immediate());
+      return run(committing(options, () => atomically.immediate()));
     },
     close: async () => {
       db.close();

@@ -73,6 +73,50 @@ for (const db of await databaseTargets(t)) {
       t.equal(row?.message, 'the device\uFFFDrefused');
     });
 
+    await t.test(
+      'a write with durable: false commits like any other, under a commit that does not wait for the disk',
+      async (t) => {
+        // What each commit runs under: SQLite's synchronous (2 FULL, 1 NORMAL), PostgreSQL's synchronous_commit.
+        const setting =
+          db.name === 'sqlite'
+            ? `SELECT "synchronous" AS "v" FROM pragma_synchronous`
+            : `SELECT current_setting('synchronous_commit') AS "v"`;
+        const under = async (options?: { durable: boolean }) =>
+          String((await database.sql.query<{ v: unknown }>(setting, [], options))[0]!.v);
+        const [durable, lazy] = db.name === 'sqlite' ? ['2', '1'] : ['on', 'off'];
+        t.equal(await under(), durable, 'by default a commit waits for the disk');
+        t.equal(await under({ durable: true }), durable);
+        t.equal(await under({ durable: false }), lazy, 'durable: false does not');
+
+        const insert = `INSERT INTO "service_secret" ("service", "name", "value", "created_at") VALUES ($1, $2, $3, $4)`;
+        t.equal(
+          await database.sql.execute(insert, ['lazy', 'a', new Uint8Array([1]), new Date()], { durable: false }),
+          1,
+        );
+        await database.sql.transaction(
+          function* () {
+            yield* sqlExecute(insert, ['lazy', 'b', new Uint8Array([2]), new Date()]);
+          },
+          { durable: false },
+        );
+        const failed = await database.sql
+          .execute(insert, ['lazy', 'a', new Uint8Array([3]), new Date()], { durable: false })
+          .then(
+            () => null,
+            (err: unknown) => err,
+          );
+        t.ok(isSqlUniqueViolation(failed), 'a failing lazy write fails as any other');
+        t.equal(await under(), durable, 'and the next commit waits for the disk again');
+        t.same(
+          (await database.prisma.serviceSecret.findMany({ where: { service: 'lazy' }, orderBy: { name: 'asc' } })).map(
+            (r) => r.name,
+          ),
+          ['a', 'b'],
+          'what they wrote is there for every connection',
+        );
+      },
+    );
+
     await t.test('opening again applies nothing twice', async (t) => {
       const again = await openDatabase({ url: db.url });
       t.equal(await again.prisma.apiToken.count(), 0);

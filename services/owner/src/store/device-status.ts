@@ -16,6 +16,7 @@ import {
   type PrismaClient,
   type SqlDriver,
   type SqlValue,
+  type SqlWriteOptions,
 } from '@fdo/storage';
 import { voucherWhere, type DeviceState, type VoucherFilter } from './vouchers.js';
 
@@ -177,6 +178,13 @@ function deviceWhere(filter: DeviceFilter): Prisma.OwnerVoucherWhereInput {
 const idByAnyGuid = (first: number) =>
   `SELECT "id" FROM "owner_voucher" WHERE "guid" = $${first} OR "previous_guid" = $${first + 1} LIMIT 1`;
 
+/**
+ * "TO2 started" and "TO2 failed" need not wait for the disk (SqlWriteOptions): a power failure may undo
+ * the last of them, which the device's retry writes again. "Onboarded" is durable: the device is about
+ * to be told its replacement credential was stored, and that commit makes the earlier reports durable too.
+ */
+const PROGRESS: SqlWriteOptions = { durable: false };
+
 const EVENT_INSERT = `INSERT INTO "owner_device_event" ("guid", "at", "step", "outcome", "message") VALUES ($1, $2, $3, $4, $5)`;
 
 /**
@@ -323,6 +331,7 @@ export class DeviceStatusStore {
           event(''),
           ...(session === undefined ? [] : [session.id, session.state, session.expiresAt]),
         ],
+        PROGRESS,
       );
       return rows.length === 1;
     }
@@ -345,7 +354,7 @@ export class DeviceStatusStore {
         );
       }
       return true;
-    });
+    }, PROGRESS);
   }
 
   /**
@@ -517,6 +526,7 @@ export class DeviceStatusStore {
          ${eventFrom('"guid"', '$1')}, $2, 'error', $3 FROM "row"
          RETURNING "guid"`,
         [at, step, reason, guid],
+        PROGRESS,
       );
       return rows.length === 1;
     }
@@ -531,6 +541,6 @@ export class DeviceStatusStore {
       if (row === undefined) return false;
       yield* sqlExecute(EVENT_INSERT, [row.guid, at, step, 'error', reason]);
       return true;
-    });
+    }, PROGRESS);
   }
 }

@@ -7,8 +7,16 @@
  * {@link purge}.
  */
 import type { FenceClaim, To2SessionFence } from '@fdo/protocol';
-import type { SqlDriver } from '@fdo/storage';
+import type { SqlDriver, SqlWriteOptions } from '@fdo/storage';
 import type { DeviceStatusStore } from './device-status.js';
+
+/**
+ * A fence's writes need not wait for the disk (SqlWriteOptions): after a power failure a fence may be
+ * a version behind or gone, so a token of a session in flight at that moment might be accepted once
+ * more or refused; either way the device's retry starts a new session. What an onboarding stores
+ * (TO2.Done) is durable, and its commit makes every earlier write durable too.
+ */
+const LAZY: SqlWriteOptions = { durable: false };
 
 export class To2SessionStore implements To2SessionFence {
   constructor(
@@ -36,6 +44,7 @@ export class To2SessionStore implements To2SessionFence {
         ? await this.sql.query<{ state: Uint8Array | null }>(
             `DELETE FROM "owner_to2_session" WHERE "id" = $1 AND "version" = $2 RETURNING "state"`,
             [id, version],
+            LAZY,
           )
         : how === 'check'
           ? await this.sql.query<{ state: Uint8Array | null }>(
@@ -46,20 +55,21 @@ export class To2SessionStore implements To2SessionFence {
               `UPDATE "owner_to2_session" SET "version" = $1, "expires_at" = $2
                WHERE "id" = $3 AND "version" = $4 RETURNING "state"`,
               [version + 1, expiresAt, id, version],
+              LAZY,
             );
     return row === undefined ? undefined : { state: row.state };
   }
 
   async keep(id: string, version: number, state: Uint8Array): Promise<void> {
-    await this.sql.execute(`UPDATE "owner_to2_session" SET "state" = $1 WHERE "id" = $2 AND "version" = $3`, [
-      state,
-      id,
-      version,
-    ]);
+    await this.sql.execute(
+      `UPDATE "owner_to2_session" SET "state" = $1 WHERE "id" = $2 AND "version" = $3`,
+      [state, id, version],
+      LAZY,
+    );
   }
 
   async end(id: string): Promise<void> {
-    await this.sql.execute(`DELETE FROM "owner_to2_session" WHERE "id" = $1`, [id]);
+    await this.sql.execute(`DELETE FROM "owner_to2_session" WHERE "id" = $1`, [id], LAZY);
   }
 
   /** Deletes sessions idle past their expiry; returns how many. */
