@@ -9,10 +9,11 @@
  * Date, null. Rows come back keyed by column name; byte columns as Uint8Array; date columns as
  * whatever the driver gives (use {@link sqlDate}).
  *
- * SQLite: a second better-sqlite3 connection to the same file (WAL), from the same copy of the module
- * as Prisma's adapter (see database.ts). It never waits for a lock synchronously — that would block
- * the event loop while Prisma's own connection, on the same thread, holds the lock across an await —
- * but retries asynchronously while the database is busy.
+ * SQLite: better-sqlite3 connections to the same file (WAL) beside Prisma's, from the same copy of the
+ * module as Prisma's adapter (see database.ts): one for reads and durable writes, one for lazy writes
+ * ({@link SqlWriteOptions}). They never wait for a lock synchronously — that would block the event
+ * loop while Prisma's own connection, on the same thread, holds the lock across an await — but retry
+ * asynchronously while the database is busy.
  *
  * Transactions ({@link SqlDriver.transaction}) are written once as a generator of statements: on
  * PostgreSQL each statement is awaited on one pooled client between BEGIN and COMMIT; on SQLite the
@@ -54,8 +55,8 @@ export function* sqlExecute(sql: string, params: readonly SqlValue[] = []): Gene
  * `durable: false` lets the commit return before it reaches the disk, so a power failure (not a crash
  * of the process) may undo the last such writes. For bookkeeping that a device's retry rebuilds —
  * a TO2 session's fence, "TO2 started", a used TO1 nonce — never for what a device or an owner is
- * told was stored. SQLite: `synchronous = NORMAL` for that commit (no fsync of the WAL; the next
- * durable commit's fsync covers it). PostgreSQL: `synchronous_commit = off` on a connection of its own.
+ * told was stored. SQLite: a connection of its own at `synchronous = NORMAL` (no fsync of the WAL;
+ * the next durable commit's fsync covers it). PostgreSQL: a pool of its own at `synchronous_commit = off`.
  * Default `durable: true`: SQLite `synchronous = FULL`, PostgreSQL's `synchronous_commit = on`.
  */
 export interface SqlWriteOptions {
@@ -232,31 +233,55 @@ export function postgresDriver(url: string, poolSize: number): SqlDriver {
 
 const BUSY_RETRY_MS = 10_000;
 
-export function sqliteDriver(Sqlite: typeof BetterSqlite3Module, path: string): SqlDriver {
+/** One better-sqlite3 connection, with its prepared statements and its transaction runner. */
+interface SqliteConnection {
+  statement(sql: string): BetterSqlite3Module.Statement;
+  /** Runs a transaction body synchronously inside BEGIN IMMEDIATE … COMMIT. */
+  transaction<R>(body: SqlTransactionBody<R>): R;
+  close(): void;
+}
+
+function sqliteConnection(
+  Sqlite: typeof BetterSqlite3Module,
+  path: string,
+  synchronous: 'FULL' | 'NORMAL',
+): SqliteConnection {
   const db = new Sqlite(path);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 0');
-  // FULL: a commit returns once the WAL is on disk. A write with `durable: false` commits under NORMAL
-  // (the WAL is written, not synced; the next FULL commit's fsync makes it durable too).
-  // (exec, not a prepared statement: SQLite applies this pragma when it compiles it.)
-  db.exec('PRAGMA synchronous = FULL');
-  function committing<R>(options: SqlWriteOptions | undefined, fn: () => R): () => R {
-    if (options?.durable !== false) return fn;
-    return () => {
-      db.exec('PRAGMA synchronous = NORMAL');
-      try {
-        return fn();
-      } finally {
-        db.exec('PRAGMA synchronous = FULL');
-      }
-    };
-  }
+  db.pragma(`synchronous = ${synchronous}`);
   const statements = new Map<string, BetterSqlite3Module.Statement>();
   const statement = (sql: string) => {
     let s = statements.get(sql);
     if (s === undefined) statements.set(sql, (s = db.prepare(toSqlitePlaceholders(sql))));
     return s;
   };
+  const atomically = db.transaction(<R>(body: SqlTransactionBody<R>): R => {
+    const steps = body();
+    let next = steps.next();
+    while (!next.done) {
+      const { kind, sql, params } = next.value;
+      const s = statement(sql);
+      const values = params.map(sqliteValue);
+      next = steps.next(kind === 'query' ? (s.all(...values) as SqlRow[]).map(rowBytes) : s.run(...values).changes);
+    }
+    return next.value;
+  });
+  return {
+    statement,
+    transaction: <R>(body: SqlTransactionBody<R>) => atomically.immediate(body) as R,
+    close: () => db.close(),
+  };
+}
+
+export function sqliteDriver(Sqlite: typeof BetterSqlite3Module, path: string): SqlDriver {
+  // Two connections to the file: FULL (a commit returns once the WAL is on disk) and, opened on first
+  // use, NORMAL for writes with `durable: false` (the WAL is written, not synced). Both append to one
+  // WAL file, so the next FULL commit's fsync makes the NORMAL ones before it durable too.
+  const durable = sqliteConnection(Sqlite, path, 'FULL');
+  let lazy: SqliteConnection | undefined;
+  const connection = (options?: SqlWriteOptions) =>
+    options?.durable === false ? (lazy ??= sqliteConnection(Sqlite, path, 'NORMAL')) : durable;
   async function run<R>(fn: () => R): Promise<R> {
     const end = Date.now() + BUSY_RETRY_MS;
     for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
@@ -272,30 +297,21 @@ export function sqliteDriver(Sqlite: typeof BetterSqlite3Module, path: string): 
   return {
     provider: 'sqlite',
     query<T extends SqlRow>(sql: string, params: readonly SqlValue[] = [], options?: SqlWriteOptions) {
-      return run(
-        committing(options, () => (statement(sql).all(...params.map(sqliteValue)) as SqlRow[]).map(rowBytes) as T[]),
-      );
+      const c = connection(options);
+      return run(() => (c.statement(sql).all(...params.map(sqliteValue)) as SqlRow[]).map(rowBytes) as T[]);
     },
     execute(sql, params = [], options) {
-      return run(committing(options, () => statement(sql).run(...params.map(sqliteValue)).changes));
+      const c = connection(options);
+      return run(() => c.statement(sql).run(...params.map(sqliteValue)).changes);
     },
     transaction<R>(body: SqlTransactionBody<R>, options?: SqlWriteOptions): Promise<R> {
       // Synchronous from BEGIN IMMEDIATE to COMMIT; only BEGIN can be busy (then `run` retries it later).
-      const atomically = db.transaction(() => {
-        const steps = body();
-        let next = steps.next();
-        while (!next.done) {
-          const { kind, sql, params } = next.value;
-          const s = statement(sql);
-          const values = params.map(sqliteValue);
-          next = steps.next(kind === 'query' ? (s.all(...values) as SqlRow[]).map(rowBytes) : s.run(...values).changes);
-        }
-        return next.value;
-      });
-      return run(committing(options, () => atomically.immediate()));
+      const c = connection(options);
+      return run(() => c.transaction(body));
     },
     close: async () => {
-      db.close();
+      durable.close();
+      lazy?.close();
     },
   };
 }
