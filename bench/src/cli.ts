@@ -55,19 +55,17 @@ Against running servers (ours or another implementation) instead of starting the
 
 class UsageError extends Error {}
 
-function countOf(name: string, value: string | undefined, fallback: number): number {
+/** The integer option `--name` (at least `min`), or `fallback` when it is not given. */
+function intOption(name: string, value: string | undefined, fallback: number, min: 0 | 1): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be 0 or a positive integer, not "${value}"`);
+  if (!Number.isInteger(n) || n < min) {
+    throw new UsageError(`--${name} must be ${min === 0 ? '0 or ' : ''}a positive integer, not "${value}"`);
+  }
   return n;
 }
 
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, not "${value}"`);
-  return n;
-}
+const positiveInt = (name: string, value: string | undefined, fallback: number) => intOption(name, value, fallback, 1);
 
 const urls = (values: string[] | undefined) => (values ?? []).flatMap((v) => v.split(',')).filter((v) => v !== '');
 
@@ -183,7 +181,7 @@ export async function runBenchCli(argv: string[]): Promise<number> {
             scenario: scenario as Scenario,
             vouchers: positiveInt('vouchers', values.vouchers, 10_000),
             rounds: positiveInt('rounds', values.rounds, 1),
-            warmup: countOf('warmup', values.warmup, Math.min(500, Math.floor(devices / 4))),
+            warmup: intOption('warmup', values.warmup, Math.min(500, Math.floor(devices / 4)), 0),
             ...(serverCpus === undefined ? {} : { serverCpus }),
             instances: positiveInt('instances', values.instances, 1),
             deviceCa: deviceCa as DeviceCaChoice,

@@ -21,6 +21,7 @@ export {
 } from './api-tokens.js';
 export {
   isSqlUniqueViolation,
+  LAZY_WRITE,
   sqlDate,
   sqlExecute,
   sqlQuery,

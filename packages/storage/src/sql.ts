@@ -63,6 +63,9 @@ export interface SqlWriteOptions {
   readonly durable?: boolean;
 }
 
+/** `{ durable: false }`: see {@link SqlWriteOptions}. */
+export const LAZY_WRITE: SqlWriteOptions = Object.freeze({ durable: false });
+
 export interface SqlDriver {
   readonly provider: 'sqlite' | 'postgresql';
   /** The rows of a query (or of a write's RETURNING). */

@@ -9,6 +9,7 @@
  * (issue 8). Listing, counting and the timeline stay on Prisma.
  */
 import {
+  LAZY_WRITE,
   sqlExecute,
   sqlQuery,
   sqlDate,
@@ -16,7 +17,6 @@ import {
   type PrismaClient,
   type SqlDriver,
   type SqlValue,
-  type SqlWriteOptions,
 } from '@fdo/storage';
 import { voucherWhere, type DeviceState, type VoucherFilter } from './vouchers.js';
 
@@ -178,12 +178,9 @@ function deviceWhere(filter: DeviceFilter): Prisma.OwnerVoucherWhereInput {
 const idByAnyGuid = (first: number) =>
   `SELECT "id" FROM "owner_voucher" WHERE "guid" = $${first} OR "previous_guid" = $${first + 1} LIMIT 1`;
 
-/**
- * "TO2 started" and "TO2 failed" need not wait for the disk (SqlWriteOptions): a power failure may undo
- * the last of them, which the device's retry writes again. "Onboarded" is durable: the device is about
- * to be told its replacement credential was stored, and that commit makes the earlier reports durable too.
- */
-const PROGRESS: SqlWriteOptions = { durable: false };
+// "TO2 started" and "TO2 failed" need not wait for the disk (LAZY_WRITE): a power failure may undo
+// the last of them, which the device's retry writes again. "Onboarded" is durable: the device is about
+// to be told its replacement credential was stored, and that commit makes the earlier reports durable too.
 
 const EVENT_INSERT = `INSERT INTO "owner_device_event" ("guid", "at", "step", "outcome", "message") VALUES ($1, $2, $3, $4, $5)`;
 
@@ -331,7 +328,7 @@ export class DeviceStatusStore {
           event(''),
           ...(session === undefined ? [] : [session.id, session.state, session.expiresAt]),
         ],
-        PROGRESS,
+        LAZY_WRITE,
       );
       return rows.length === 1;
     }
@@ -354,7 +351,7 @@ export class DeviceStatusStore {
         );
       }
       return true;
-    }, PROGRESS);
+    }, LAZY_WRITE);
   }
 
   /**
@@ -526,7 +523,7 @@ export class DeviceStatusStore {
          ${eventFrom('"guid"', '$1')}, $2, 'error', $3 FROM "row"
          RETURNING "guid"`,
         [at, step, reason, guid],
-        PROGRESS,
+        LAZY_WRITE,
       );
       return rows.length === 1;
     }
@@ -541,6 +538,6 @@ export class DeviceStatusStore {
       if (row === undefined) return false;
       yield* sqlExecute(EVENT_INSERT, [row.guid, at, step, 'error', reason]);
       return true;
-    }, PROGRESS);
+    }, LAZY_WRITE);
   }
 }

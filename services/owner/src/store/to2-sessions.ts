@@ -7,16 +7,8 @@
  * {@link purge}.
  */
 import type { FenceClaim, To2SessionFence } from '@fdo/protocol';
-import type { SqlDriver, SqlWriteOptions } from '@fdo/storage';
+import { LAZY_WRITE, type SqlDriver } from '@fdo/storage';
 import type { DeviceStatusStore } from './device-status.js';
-
-/**
- * A fence's writes need not wait for the disk (SqlWriteOptions): after a power failure a fence may be
- * a version behind or gone, so a token of a session in flight at that moment might be accepted once
- * more or refused; either way the device's retry starts a new session. What an onboarding stores
- * (TO2.Done) is durable, and its commit makes every earlier write durable too.
- */
-const LAZY: SqlWriteOptions = { durable: false };
 
 export class To2SessionStore implements To2SessionFence {
   constructor(
@@ -33,6 +25,10 @@ export class To2SessionStore implements To2SessionFence {
     await this.devices.to2Started(guid, { id, expiresAt, state });
   }
 
+  // A fence's writes need not wait for the disk (LAZY_WRITE): after a power failure a fence may be a
+  // version behind or gone, so a token of a session in flight at that moment might be accepted once
+  // more or refused; either way the device's retry starts a new session. What an onboarding stores
+  // (TO2.Done) is durable, and its commit makes every earlier write durable too.
   async claim(
     id: string,
     version: number,
@@ -44,7 +40,7 @@ export class To2SessionStore implements To2SessionFence {
         ? await this.sql.query<{ state: Uint8Array | null }>(
             `DELETE FROM "owner_to2_session" WHERE "id" = $1 AND "version" = $2 RETURNING "state"`,
             [id, version],
-            LAZY,
+            LAZY_WRITE,
           )
         : how === 'check'
           ? await this.sql.query<{ state: Uint8Array | null }>(
@@ -55,7 +51,7 @@ export class To2SessionStore implements To2SessionFence {
               `UPDATE "owner_to2_session" SET "version" = $1, "expires_at" = $2
                WHERE "id" = $3 AND "version" = $4 RETURNING "state"`,
               [version + 1, expiresAt, id, version],
-              LAZY,
+              LAZY_WRITE,
             );
     return row === undefined ? undefined : { state: row.state };
   }
@@ -64,12 +60,12 @@ export class To2SessionStore implements To2SessionFence {
     await this.sql.execute(
       `UPDATE "owner_to2_session" SET "state" = $1 WHERE "id" = $2 AND "version" = $3`,
       [state, id, version],
-      LAZY,
+      LAZY_WRITE,
     );
   }
 
   async end(id: string): Promise<void> {
-    await this.sql.execute(`DELETE FROM "owner_to2_session" WHERE "id" = $1`, [id], LAZY);
+    await this.sql.execute(`DELETE FROM "owner_to2_session" WHERE "id" = $1`, [id], LAZY_WRITE);
   }
 
   /** Deletes sessions idle past their expiry; returns how many. */

@@ -17,7 +17,7 @@ import {
   type RvRegistration,
   type To1ReplayGuard,
 } from '@fdo/protocol';
-import { isSqlUniqueViolation, sqlDate, type PrismaClient, type SqlDriver } from '@fdo/storage';
+import { isSqlUniqueViolation, LAZY_WRITE, sqlDate, type PrismaClient, type SqlDriver } from '@fdo/storage';
 
 /** A GUID's registration as the admin API shows it: never the voucher, nor the to1d. */
 export interface RegistrationStatus {
@@ -113,12 +113,12 @@ export class RendezvousStore implements RegistrationStore, RegistrationLookup, T
 
   async consume(nonce: Nonce, expiresAt: Date): Promise<boolean> {
     try {
-      // Need not wait for the disk (SqlWriteOptions): the nonce is ours, sealed in the token of one
+      // Need not wait for the disk (LAZY_WRITE): the nonce is ours, sealed in the token of one
       // TO1 session; a power failure that forgets it lets that device's own proof be answered again.
       await this.sql.execute(
         `INSERT INTO "rv_used_nonce" ("nonce", "expires_at") VALUES ($1, $2)`,
         [toHex(nonce), expiresAt],
-        { durable: false },
+        LAZY_WRITE,
       );
       return true;
     } catch (err) {
