@@ -3,8 +3,10 @@
  * message type (p50/p95/p99), errors by code, and the servers' CPU time per completed item. Printed
  * as plain tables, and written as JSON with `--json FILE`.
  */
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { messageName } from '@fdo/protocol';
+import { calibrate, describeCalibration, type CryptoCalibration } from './calibrate.js';
 import type { LatencySummary, ProtocolStats } from './stats.js';
 
 export interface ProtocolReport {
@@ -43,7 +45,7 @@ export interface PhaseReport {
 export interface RunReport {
   scenario: string;
   startedAt: string;
-  machine: { cpu: string; cores: number; node: string };
+  machine: MachineReport;
   options: Record<string, unknown>;
   phases: PhaseReport[];
 }
@@ -61,8 +63,34 @@ export function protocolReport(stats: ProtocolStats): ProtocolReport {
   };
 }
 
-export function machine(): RunReport['machine'] {
-  return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version };
+export interface MachineReport {
+  /** The CPU's model name, and on Linux its family and model numbers (a VM often shows only a brand). */
+  cpu: string;
+  cores: number;
+  node: string;
+  crypto: CryptoCalibration;
+}
+
+/** The machine the run is on, with its P-256 rates measured in this process (about half a second). */
+export function machine(): MachineReport {
+  return { cpu: cpuName(), cores: cpus().length, node: process.version, crypto: calibrate() };
+}
+
+export function describeMachine(m: MachineReport): string {
+  return `${m.cores} cores (${m.cpu}), node ${m.node}; ${describeCalibration(m.crypto)}`;
+}
+
+function cpuName(): string {
+  const model = cpus()[0]?.model ?? 'unknown';
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'latin1');
+    const field = (name: string) => new RegExp(`^${name}\\s*:\\s*(\\S+)`, 'm').exec(info)?.[1];
+    const family = field('cpu family');
+    const number = field('model');
+    return family === undefined || number === undefined ? model : `${model}, family ${family} model ${number}`;
+  } catch {
+    return model;
+  }
 }
 
 const f = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits });

@@ -20,7 +20,7 @@ import {
   to1Phase,
   type Runtime,
 } from './phases.js';
-import { machine, printPhase, protocolReport, type PhaseReport, type RunReport } from './report.js';
+import { describeMachine, machine, printPhase, protocolReport, type PhaseReport, type RunReport } from './report.js';
 import {
   startServices,
   type DatabaseKind,
@@ -198,8 +198,8 @@ export async function runBenchmark(options: RunOptions): Promise<RunReport> {
     phases: [],
   };
   options.out(
-    `FDO load generator: scenario ${options.scenario}, ${report.machine.cores} cores (${report.machine.cpu}), node ${report.machine.node}; ` +
-      `the load generator and the servers share this machine`,
+    `FDO load generator: scenario ${options.scenario}; the load generator and the servers share this machine: ` +
+      describeMachine(report.machine),
   );
   const deployment = await deploy(options);
   const agent = newAgent(options.concurrency);

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuDelta, postgresPids, snapshot } from './cpu.js';
 import { attachVouchers, diPhase, exportVouchers, makeDevices, newAgent, to0Phase, to1Phase } from './phases.js';
-import { machine, printPhase, protocolReport, type PhaseReport, type RunReport } from './report.js';
+import { describeMachine, machine, printPhase, protocolReport, type PhaseReport, type RunReport } from './report.js';
 import { startServices, type DatabaseKind } from './servers.js';
 
 export interface RvScaleOptions {
@@ -93,7 +93,7 @@ export async function runRvScale(options: RvScaleOptions): Promise<RunReport> {
   };
   options.out(
     `FDO load generator: rendezvous at scale on ${options.db}, TO1 of ${options.devices} devices at 10,000 and at ` +
-      `${options.registrations.toLocaleString('en-US')} registrations; ${report.machine.cores} cores, node ${report.machine.node}`,
+      `${options.registrations.toLocaleString('en-US')} registrations; ${describeMachine(report.machine)}`,
   );
   const deployment = await startServices({
     db: options.db,

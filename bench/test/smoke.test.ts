@@ -49,6 +49,10 @@ for (const scenario of SCENARIOS) {
       ...(scenario === 'to2' ? { serverCpus: '0' } : {}),
     });
     allDone(t, report, expected[scenario]);
+    // Each run records the machine's P-256 rates, so figures from two machines can be compared.
+    const { crypto } = report.machine;
+    t.ok(crypto.p256SignPerSecond > 0 && crypto.p256VerifyPerSecond > 0, 'the machine is calibrated');
+    t.equal(crypto.relativeToReference, Math.round((crypto.p256VerifyPerSecond / 11_000) * 100) / 100);
     if (scenario !== 'import') {
       // The warm-up devices ran first and are not counted: the measured phases saw the 5 devices.
       t.equal(report.phases[0]!.items, 5, 'warm-up devices are not measured');
